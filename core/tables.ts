@@ -137,7 +137,12 @@ export const QUEUE_MINUTES: TableSpec = {
     c('running_delta', 'int', 'change of the RUNNING gauge in the minute; the gauge is the running sum'),
     c('blocked_events', 'int', 'queue-blocked events'),
     c('blocked_by_reason', 'map<string,int>', 'queue-blocked events by reason'),
+    c('jobs_submitted', 'int', 'jobs seen for the first time (AWS emits no event at submission)'),
   ],
 }
 
 export const TABLES: Readonly<Record<TableName, TableSpec>> = { job_events: JOB_EVENTS, jobs: JOBS, queue_minutes: QUEUE_MINUTES }
+
+/** A row as the pipeline builds it: keys are column names; timestamps are epoch milliseconds; maps are plain objects. */
+export type CellValue = string | number | boolean | null | Readonly<Record<string, string | number>>
+export type Row = Record<string, CellValue>

@@ -1,0 +1,60 @@
+import type { KinesisClient } from '@aws-sdk/client-kinesis'
+import type { Logger } from 'pino'
+import { type CommitStep, ExactlyOnceCommitter } from './checkpoint/exactlyOnceCommitter.js'
+import { type ConsumerProgress, runKinesisConsumer } from './kinesisConsumer.js'
+import type { JobStateStoreOptions } from './pipeline/jobStateStore.js'
+import type { ObjectStore } from './sinks/objectStore.js'
+import { createKinesisSource } from './sources/kinesisSource.js'
+
+export interface StandaloneConsumerOptions {
+  kinesis: KinesisClient
+  streamName: string
+  objectStore: ObjectStore
+  prefix?: string
+  startAt?: 'TRIM_HORIZON' | 'LATEST' | { timestamp: Date }
+  /** End once every shard is caught up and idle this long (batch runs, tests, the demo). */
+  stopWhenIdleMs?: number
+  flushIntervalMs?: number
+  flushRecords?: number
+  storeOptions?: JobStateStoreOptions
+  logger?: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>
+  onProgress?: (progress: ConsumerProgress) => void
+  onStep?: (step: CommitStep, flush: number) => void
+}
+
+export interface StandaloneConsumer {
+  /** Resolves after the final flush and checkpoint. */
+  done: Promise<ConsumerProgress>
+  /** Stops reading; the consumer then flushes and checkpoints. */
+  stop(): Promise<void>
+}
+
+/**
+ * The standalone consumer, wired: recover (remove an unfinished flush, restore the
+ * state, resume after the checkpoint) → follow every shard → exactly-once commits.
+ */
+export async function startStandaloneConsumer(options: StandaloneConsumerOptions): Promise<StandaloneConsumer> {
+  const { kinesis, streamName, objectStore, prefix = '', logger } = options
+  const committer = new ExactlyOnceCommitter({ objectStore, prefix, streamName, storeOptions: options.storeOptions, logger, onStep: options.onStep })
+  const recovered = await committer.recover()
+  const source = createKinesisSource({
+    client: kinesis,
+    streamName,
+    startAt: options.startAt ?? 'TRIM_HORIZON',
+    checkpoints: { get: async (shardId: string) => recovered.positions[shardId] },
+    logger,
+    ...(options.stopWhenIdleMs === undefined ? {} : { stopWhenIdle: { idleMs: options.stopWhenIdleMs } }),
+  })
+  const done = runKinesisConsumer({
+    source,
+    committer,
+    store: recovered.store,
+    positions: recovered.positions,
+    prefix,
+    flushIntervalMs: options.flushIntervalMs,
+    flushRecords: options.flushRecords,
+    logger,
+    onProgress: options.onProgress,
+  })
+  return { done, stop: async () => source.stop() }
+}
