@@ -5,6 +5,7 @@ import { type ConsumerProgress, runKinesisConsumer } from './kinesisConsumer.js'
 import type { JobStateStoreOptions } from './pipeline/jobStateStore.js'
 import type { ObjectStore } from './sinks/objectStore.js'
 import { createKinesisSource } from './sources/kinesisSource.js'
+import { type FlushMetricsOptions, createFlushMetrics } from './metrics/createFlushMetrics.js'
 
 export interface StandaloneConsumerOptions {
   kinesis: KinesisClient
@@ -16,10 +17,14 @@ export interface StandaloneConsumerOptions {
   stopWhenIdleMs?: number
   flushIntervalMs?: number
   flushRecords?: number
+  /** Records per GetRecords call (1–10,000). Default 10,000. */
+  getRecordsLimit?: number
   storeOptions?: JobStateStoreOptions
   logger?: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>
   onProgress?: (progress: ConsumerProgress) => void
   onStep?: (step: CommitStep, flush: number) => void
+  /** Publish CloudWatch metrics after each committed flush (PutMetricData or EMF lines). Default: none. */
+  metrics?: Omit<FlushMetricsOptions, 'logger'>
 }
 
 export interface StandaloneConsumer {
@@ -43,6 +48,7 @@ export async function startStandaloneConsumer(options: StandaloneConsumerOptions
     startAt: options.startAt ?? 'TRIM_HORIZON',
     checkpoints: { get: async (shardId: string) => recovered.positions[shardId] },
     logger,
+    ...(options.getRecordsLimit === undefined ? {} : { limits: { limit: options.getRecordsLimit } }),
     ...(options.stopWhenIdleMs === undefined ? {} : { stopWhenIdle: { idleMs: options.stopWhenIdleMs } }),
   })
   const done = runKinesisConsumer({
@@ -55,6 +61,7 @@ export async function startStandaloneConsumer(options: StandaloneConsumerOptions
     flushRecords: options.flushRecords,
     logger,
     onProgress: options.onProgress,
+    ...(options.metrics ? { onCommitted: createFlushMetrics({ ...options.metrics, logger }) } : {}),
   })
   return { done, stop: async () => source.stop() }
 }

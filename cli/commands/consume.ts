@@ -23,6 +23,7 @@ interface ConsumeFlags {
   idleMs: number
   flushIntervalMs?: number
   flushRecords?: number
+  getRecordsLimit?: number
   logLevel?: string
 }
 
@@ -43,6 +44,7 @@ export function registerConsume(program: Command): void {
     .option('--idle-ms <ms>', 'with --until-idle: how long every shard must be idle', intIn(100, 3_600_000), 2000)
     .option('--flush-interval-ms <ms>', 'longest time between flushes', intIn(1000, 900_000))
     .option('--flush-records <n>', 'records that trigger a flush', intIn(1, 5_000_000))
+    .option('--get-records-limit <n>', 'records per GetRecords call', intIn(1, 10_000))
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
     .action(async (opts: ConsumeFlags) => {
       const config = loadConfig({
@@ -68,6 +70,7 @@ export function registerConsume(program: Command): void {
         ...(opts.untilIdle ? { stopWhenIdleMs: opts.idleMs } : {}),
         flushIntervalMs: config.flushIntervalMs,
         flushRecords: config.flushRecords,
+        getRecordsLimit: opts.getRecordsLimit,
         storeOptions: { retainAfterTerminalMs: config.retainAfterTerminalHours * 3600_000, maxAgeMs: config.maxJobAgeDays * 86_400_000 },
         logger,
         onStep: killSwitch(process.env.BATCHMETER_KILL_AT),
@@ -106,8 +109,9 @@ function killSwitch(spec: string | undefined): ((step: CommitStep, flush: number
   const [step, flush] = spec.split(':')
   let fileWrites = 0
   return (s, f) => {
+    if (s === 'intent-written') fileWrites = 0
     if (s === 'file-written') fileWrites++
-    // `file-written` kills after the first file, i.e. in the middle of a flush's writes.
+    // `file-written` kills after the flush's first file, i.e. in the middle of its writes.
     if (s === step && String(f) === flush && (s !== 'file-written' || fileWrites === 1)) process.kill(process.pid, 'SIGKILL')
   }
 }

@@ -9,7 +9,7 @@
 import { createRng, type Rng } from './createRng.js'
 import { addEventToTruth, addJobToTruth, createGroundTruth, type GroundTruth, type JobTruth } from './groundTruth.js'
 import { createJobIdentity } from './jobIdentity.js'
-import type { JobPlan } from './jobPlan.js'
+import { identityWith, type JobPlan } from './jobPlan.js'
 import { jobTruthRow } from './jobTruthRow.js'
 import { planArrayJob } from './planArrayJob.js'
 import { type Dependency, planJob } from './planJob.js'
@@ -69,7 +69,7 @@ function arraySize(rng: Rng): number {
   return rng.chance(0.03) ? rng.int(50, 200) : Math.round(Math.exp(rng.uniform(Math.log(2), Math.log(25))))
 }
 
-function submitCall(job: JobPlan, rng: Rng, ctx: RenderContext): string {
+function submitCall(job: JobPlan, rng: Rng, ctx: RenderContext): { eventId: string; json: string } {
   const service = job.queue.kind === 'service'
   const arn = `arn:aws:batch:${ctx.region}:${ctx.account}:${service ? 'service-job' : 'job'}/${job.jobId}`
   const request: Record<string, unknown> = service
@@ -78,11 +78,12 @@ function submitCall(job: JobPlan, rng: Rng, ctx: RenderContext): string {
   if (job.array?.role === 'parent') request.arrayProperties = { size: job.array.size }
   if (job.dependsOn !== null) request.dependsOn = [{ jobId: job.dependsOn }]
   if (job.shareIdentifier !== null) request.shareIdentifier = job.shareIdentifier
-  return renderCloudTrailEvent(
+  const eventId = rng.uuid()
+  const json = renderCloudTrailEvent(
     {
       eventName: service ? 'SubmitServiceJob' : 'SubmitJob',
       at: job.createdAt,
-      eventId: rng.uuid(),
+      eventId,
       requestId: rng.uuid(),
       trailEventId: rng.uuid(),
       requestParameters: request,
@@ -91,6 +92,7 @@ function submitCall(job: JobPlan, rng: Rng, ctx: RenderContext): string {
     },
     ctx,
   )
+  return { eventId, json }
 }
 
 export function generateWorkload(options: WorkloadOptions): Workload {
@@ -123,9 +125,9 @@ export function generateWorkload(options: WorkloadOptions): Workload {
   }
   const submitted = (job: JobPlan): void => {
     if (!trailRng.chance(o.cloudtrail)) return
-    const json = submitCall(job, trailRng, ctx)
+    const { eventId, json } = submitCall(job, trailRng, ctx)
     // The rule's $.detail.jobId does not exist in a CloudTrail event: key it by its event id.
-    collector.addCloudTrail(job.createdAt, json.slice(21, 57), json)
+    collector.addCloudTrail(job.createdAt, eventId, json)
   }
 
   const submitAt = submissionTimes(o.jobs, o.start, o.durationHours, rng)
@@ -147,7 +149,7 @@ export function generateWorkload(options: WorkloadOptions): Workload {
         const step =
           previous === null
             ? identity
-            : { ...createJobIdentity(rng, queue, identity.createdAt + k * rng.int(100, 1500), slot + k, ctx, identity.team), dependsOn: previous.jobId }
+            : identityWith(createJobIdentity(rng, queue, identity.createdAt + k * rng.int(100, 1500), slot + k, ctx, identity.team), { dependsOn: previous.jobId })
         const job = planJob(step, rng, { dependency: previous, cancellable: true })
         emit(job)
         submitted(job)

@@ -141,7 +141,7 @@ const bump = (counts: Record<string, number>, key: string): void => {
 }
 
 /** Counts one unique state-change or queue-blocked event. */
-export function addEventToTruth(truth: GroundTruth, queue: string, event: { type: 'state' | 'blocked'; status: JobStatus; blockedReason?: string }): void {
+export function addEventToTruth(truth: GroundTruth, queue: string, event: { type: 'state' | 'blocked'; status: JobStatus; blockedReason: string | null }): void {
   const q = queueOf(truth, queue)
   truth.uniqueEvents++
   if (event.type === 'blocked') {

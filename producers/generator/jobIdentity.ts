@@ -1,5 +1,5 @@
 import type { Rng } from './createRng.js'
-import type { JobIdentity } from './planJob.js'
+import type { JobIdentity } from './jobPlan.js'
 import { type QueueProfile, type Team, TEAMS } from './queueProfiles.js'
 import type { RenderContext } from './renderEnvelope.js'
 

@@ -27,14 +27,20 @@ export interface TransitionPlan {
   /** Attempts ended by then: the length of `attempts` in the event. */
   ended: number
   /** Blocked events: the statusReason (`CODE - message`). */
-  blockedReason?: string
+  blockedReason: string | null
   /** Array parents: children per status at `at`. */
-  arraySummary?: Record<string, number>
+  arraySummary: Record<string, number> | null
+}
+
+/** A state change; the one builder keeps all transitions of one shape. */
+export function stateTransition(status: JobStatus, at: number, ended: number, arraySummary: Record<string, number> | null = null): TransitionPlan {
+  return { type: 'state', status, at, ended, blockedReason: null, arraySummary }
 }
 
 export type ArrayRole = { role: 'parent'; size: number } | { role: 'child'; parentId: string; index: number }
 
-export interface JobPlan {
+/** Everything about a job except its timeline. */
+export interface JobIdentity {
   jobId: string
   jobName: string
   queue: QueueProfile
@@ -47,10 +53,58 @@ export interface JobPlan {
   tags: Record<string, string> | null
   shareIdentifier: string | null
   schedulingPriority: number | null
+}
+
+export interface JobPlan extends JobIdentity {
   attempts: AttemptPlan[]
   transitions: TransitionPlan[]
   status: 'SUCCEEDED' | 'FAILED'
   statusReason: string | null
   /** Time of the terminal transition (for jobs with attempts: the last attempt's stop). */
   endedAt: number
+}
+
+// Both builders list every field, so all identities and all plans share one object
+// shape (spreads would not), which keeps the renderers' property accesses fast.
+
+/** A copy of `identity` with some fields changed. */
+export function identityWith(identity: JobIdentity, changes: Partial<JobIdentity>): JobIdentity {
+  const id = { ...identity, ...changes }
+  return {
+    jobId: id.jobId,
+    jobName: id.jobName,
+    queue: id.queue,
+    definition: id.definition,
+    createdAt: id.createdAt,
+    dependsOn: id.dependsOn,
+    array: id.array,
+    team: id.team,
+    tags: id.tags,
+    shareIdentifier: id.shareIdentifier,
+    schedulingPriority: id.schedulingPriority,
+  }
+}
+
+export function jobPlanOf(
+  id: JobIdentity,
+  timeline: Pick<JobPlan, 'attempts' | 'transitions' | 'status' | 'statusReason' | 'endedAt'>,
+): JobPlan {
+  return {
+    jobId: id.jobId,
+    jobName: id.jobName,
+    queue: id.queue,
+    definition: id.definition,
+    createdAt: id.createdAt,
+    dependsOn: id.dependsOn,
+    array: id.array,
+    team: id.team,
+    tags: id.tags,
+    shareIdentifier: id.shareIdentifier,
+    schedulingPriority: id.schedulingPriority,
+    attempts: timeline.attempts,
+    transitions: timeline.transitions,
+    status: timeline.status,
+    statusReason: timeline.statusReason,
+    endedAt: timeline.endedAt,
+  }
 }

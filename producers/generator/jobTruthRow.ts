@@ -13,6 +13,7 @@ export function jobTruthRow(plan: JobPlan, ctx: RenderContext): JobTruth {
   const gpus = service || def.gpus === 0 ? null : def.gpus
   const last = plan.attempts[plan.attempts.length - 1]
   const array = plan.array
+  const usage = jobUsage(plan.createdAt, plan.attempts, vcpus, memoryMib, gpus)
   return {
     job_id: plan.jobId,
     job_kind: service ? 'service' : 'batch',
@@ -32,7 +33,12 @@ export function jobTruthRow(plan: JobPlan, ctx: RenderContext): JobTruth {
     created_at: plan.createdAt,
     started_at: last?.startedAt ?? null,
     stopped_at: plan.endedAt,
-    ...jobUsage(plan.createdAt, plan.attempts, vcpus, memoryMib, gpus),
+    wait_s: usage.wait_s,
+    run_s: usage.run_s,
+    billed_s: usage.billed_s,
+    vcpu_seconds: usage.vcpu_seconds,
+    memory_gib_seconds: usage.memory_gib_seconds,
+    gpu_seconds: usage.gpu_seconds,
     array_parent_id: array?.role === 'child' ? array.parentId : null,
     array_index: array?.role === 'child' ? array.index : null,
     array_size: array?.role === 'parent' ? array.size : null,

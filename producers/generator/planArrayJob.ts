@@ -6,8 +6,8 @@
  */
 import type { JobStatus } from '../model/batchEvent.js'
 import type { Rng } from './createRng.js'
-import type { JobPlan, TransitionPlan } from './jobPlan.js'
-import { type JobIdentity, planJob } from './planJob.js'
+import { identityWith, type JobIdentity, type JobPlan, jobPlanOf, stateTransition, type TransitionPlan } from './jobPlan.js'
+import { planJob } from './planJob.js'
 
 const SUMMARY_STATUSES = ['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING', 'SUCCEEDED', 'FAILED'] as const
 
@@ -41,27 +41,27 @@ export function planArrayJob(parent: JobIdentity, size: number, rng: Rng): { par
   const childrenCreatedAt = pendingAt + rng.int(100, 1000)
   const children: JobPlan[] = []
   for (let index = 0; index < size; index++) {
-    const identity: JobIdentity = {
-      ...parent,
+    const identity = identityWith(parent, {
       jobId: `${parent.jobId}:${index}`,
       createdAt: childrenCreatedAt,
       array: { role: 'child', parentId: parent.jobId, index },
-    }
+    })
     children.push(planJob(identity, rng, { dependency: null, cancellable: false }))
   }
 
-  const transitions: TransitionPlan[] = [{ type: 'state', status: 'PENDING', at: pendingAt, ended: 0, arraySummary: {} }]
+  const transitions: TransitionPlan[] = [stateTransition('PENDING', pendingAt, 0, {})]
   for (const status of ['RUNNABLE', 'STARTING', 'RUNNING'] as const) {
     const at = firstAt(children, status)
-    if (at !== null) transitions.push({ type: 'state', status, at, ended: 0, arraySummary: statusSummary(children, at) })
+    if (at !== null) transitions.push(stateTransition(status, at, 0, statusSummary(children, at)))
   }
-  const lastEnd = Math.max(...children.map((c) => c.endedAt))
+  let lastEnd = pendingAt
+  for (const child of children) lastEnd = Math.max(lastEnd, child.endedAt)
   const endedAt = lastEnd + rng.int(500, 3000)
   const status = children.every((c) => c.status === 'SUCCEEDED') ? 'SUCCEEDED' : 'FAILED'
-  transitions.push({ type: 'state', status, at: endedAt, ended: 0, arraySummary: statusSummary(children, endedAt) })
+  transitions.push(stateTransition(status, endedAt, 0, statusSummary(children, endedAt)))
 
   return {
-    parent: { ...parent, array: { role: 'parent', size }, attempts: [], transitions, status, statusReason: null, endedAt },
+    parent: jobPlanOf(identityWith(parent, { array: { role: 'parent', size } }), { attempts: [], transitions, status, statusReason: null, endedAt }),
     children,
   }
 }

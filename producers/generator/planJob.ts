@@ -3,14 +3,10 @@
  * only while waiting on a dependency, RUNNABLE → (SCHEDULED for service jobs) →
  * STARTING → RUNNING → SUCCEEDED | FAILED, and back to RUNNABLE for each retry.
  */
-import type { JobStatus } from '../model/batchEvent.js'
 import { type BlockedReasonCode, blockedStatusReason } from './blockedReasons.js'
 import type { Rng } from './createRng.js'
-import type { AttemptPlan, JobPlan, TransitionPlan } from './jobPlan.js'
+import { type AttemptPlan, type JobIdentity, type JobPlan, jobPlanOf, stateTransition, type TransitionPlan } from './jobPlan.js'
 import type { JobDefinitionProfile, QueueProfile } from './queueProfiles.js'
-
-/** Everything about the job except its timeline. */
-export type JobIdentity = Omit<JobPlan, 'attempts' | 'transitions' | 'status' | 'statusReason' | 'endedAt'>
 
 export interface Dependency {
   jobId: string
@@ -98,11 +94,9 @@ function pickBlockedCode(rng: Rng, queue: QueueProfile, cancellable: boolean): B
   return candidates.length === 0 ? null : rng.weighted(candidates).code
 }
 
-const stateAt = (status: JobStatus, at: number, ended: number): TransitionPlan => ({ type: 'state', status, at, ended })
-
 function finish(identity: JobIdentity, attempts: AttemptPlan[], transitions: TransitionPlan[], status: 'SUCCEEDED' | 'FAILED', at: number, statusReason: string | null): JobPlan {
-  transitions.push({ type: 'state', status, at, ended: attempts.length })
-  return { ...identity, attempts, transitions, status, statusReason, endedAt: at }
+  transitions.push(stateTransition(status, at, attempts.length))
+  return jobPlanOf(identity, { attempts, transitions, status, statusReason, endedAt: at })
 }
 
 export function planJob(identity: JobIdentity, rng: Rng, options: PlanJobOptions): JobPlan {
@@ -114,13 +108,13 @@ export function planJob(identity: JobIdentity, rng: Rng, options: PlanJobOptions
   const dep = options.dependency
   if (dep !== null) {
     t += rng.int(300, 2500)
-    transitions.push(stateAt('PENDING', t, attempts.length))
+    transitions.push(stateTransition('PENDING', t, attempts.length))
     if (!dep.succeeded) return finish(identity, attempts, transitions, 'FAILED', Math.max(t, dep.endedAt) + rng.int(500, 3000), 'Dependent Job failed')
     t = Math.max(t + 500, dep.endedAt + rng.int(S, 8 * S))
   } else {
     t += rng.int(500, 10 * S)
   }
-  transitions.push(stateAt('RUNNABLE', t, attempts.length))
+  transitions.push(stateTransition('RUNNABLE', t, attempts.length))
 
   let wait = sampleWait(rng, queue)
   if (options.cancellable && rng.chance(queue.cancelRate)) {
@@ -129,7 +123,8 @@ export function planJob(identity: JobIdentity, rng: Rng, options: PlanJobOptions
   const code = rng.chance(queue.blockedRate) ? pickBlockedCode(rng, queue, options.cancellable) : null
   if (code !== null) {
     const blockedAt = t + rng.int(30 * S, 300 * S)
-    transitions.push({ type: 'blocked', status: 'RUNNABLE', at: blockedAt, ended: 0, blockedReason: blockedStatusReason(code, rng.pick(queue.instanceTypes)) })
+    const blockedReason = blockedStatusReason(code, rng.pick(queue.instanceTypes))
+    transitions.push({ type: 'blocked', status: 'RUNNABLE', at: blockedAt, ended: 0, blockedReason, arraySummary: null })
     const misconfigured = code.startsWith('MISCONFIGURATION:')
     if (misconfigured || (options.cancellable && rng.chance(queue.capacityCancelRate))) {
       const limitS = misconfigured ? queue.misconfigLimitS : queue.capacityLimitS
@@ -147,12 +142,12 @@ export function planJob(identity: JobIdentity, rng: Rng, options: PlanJobOptions
     let startingAt = runnableAt + wait
     if (queue.kind === 'service') {
       scheduledAt = startingAt
-      transitions.push(stateAt('SCHEDULED', scheduledAt, attempts.length))
+      transitions.push(stateTransition('SCHEDULED', scheduledAt, attempts.length))
       startingAt = scheduledAt + rng.int(20 * S, 120 * S)
     }
-    transitions.push(stateAt('STARTING', startingAt, attempts.length))
+    transitions.push(stateTransition('STARTING', startingAt, attempts.length))
     const startedAt = startingAt + rng.int(queue.startingMinS * S, queue.startingMaxS * S)
-    transitions.push(stateAt('RUNNING', startedAt, attempts.length))
+    transitions.push(stateTransition('RUNNING', startedAt, attempts.length))
     const run = n === 0 ? plannedRun : clamp(plannedRun * rng.uniform(0.85, 1.15), 2 * S, MAX_RUN)
     const outcome = attemptOutcome(rng, identity, run, doomed)
     const stoppedAt = startedAt + Math.max(S, outcome.durationMs)
@@ -171,7 +166,7 @@ export function planJob(identity: JobIdentity, rng: Rng, options: PlanJobOptions
     const retry = n + 1 < def.retryAttempts && (def.retryOn === 'any' || outcome.hostTerminated)
     if (!retry) return finish(identity, attempts, transitions, 'FAILED', stoppedAt, outcome.statusReason)
     runnableAt = stoppedAt + rng.int(500, 5 * S)
-    transitions.push(stateAt('RUNNABLE', runnableAt, attempts.length))
+    transitions.push(stateTransition('RUNNABLE', runnableAt, attempts.length))
     wait = sampleWait(rng, queue)
   }
 }

@@ -142,7 +142,7 @@ export function renderJobEvent(t: JobEventTemplate, tr: TransitionPlan, eventId:
   const terminal = isTerminal(tr.status)
   // The attempt whose container the event shows: the running one, or the last one that ended.
   const shown = tr.status === 'RUNNING' ? plan.attempts[tr.ended] : terminal && tr.ended > 0 ? plan.attempts[tr.ended - 1] : undefined
-  const reason = tr.type === 'blocked' ? (tr.blockedReason ?? null) : terminal ? plan.statusReason : null
+  const reason = tr.type === 'blocked' ? tr.blockedReason : terminal ? plan.statusReason : null
   let detail = t.head + tr.status + '"' + t.share + ',"attempts":' + attemptsUpTo(t, tr.ended)
   if (reason !== null) detail += `,"statusReason":${q(reason)}`
   detail += t.created

@@ -63,7 +63,7 @@ export function renderServiceJobEvent(t: ServiceJobEventTemplate, tr: Transition
   const current = tr.status === 'SCHEDULED' || tr.status === 'STARTING' || tr.status === 'RUNNING' ? plan.attempts[tr.ended] : undefined
   const latest = tr.status === 'RUNNING' ? current : tr.ended > 0 ? plan.attempts[tr.ended - 1] : undefined
   const shown = current ?? (terminal ? latest : undefined)
-  const reason = tr.type === 'blocked' ? (tr.blockedReason ?? null) : terminal ? plan.statusReason : null
+  const reason = tr.type === 'blocked' ? tr.blockedReason : terminal ? plan.statusReason : null
   let detail = `{"attempts":${attemptsUpTo(t, tr.ended)},"createdAt":${plan.createdAt}${t.ids}`
   if (latest !== undefined) detail += `,"latestAttempt":{"serviceResourceId":${resourceId(t, latest)}}`
   detail += t.retry
