@@ -1,4 +1,5 @@
-import { opendir } from 'node:fs/promises'
+import { mkdtemp, opendir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import {
   DuckDBInstance,
@@ -11,6 +12,10 @@ import {
 } from '@duckdb/node-api'
 import { BatchmeterError, ErrorCode } from '../core/errors.js'
 import { TABLES, TABLE_NAMES, type ColumnType, type TableSpec } from '../core/tables.js'
+import { DEAD_LETTER_TABLE } from './ddl/deadLetterTable.js'
+import { DEDUPED_TABLES, createDedupedViewDdl } from './ddl/tableDdl.js'
+import { athenaTypeOf, type ResultColumn } from './resultColumns.js'
+import { createScannedBytesCache, scannedBytes } from './scannedBytes.js'
 import { trinoCompatStatements } from './trinoCompat.js'
 
 export interface LocalEngineOptions {
@@ -18,9 +23,18 @@ export interface LocalEngineOptions {
   dataDir: string
 }
 
+export interface DetailedResult {
+  columns: ResultColumn[]
+  rows: Record<string, unknown>[]
+  /** Parquet column-chunk bytes the query read (see scannedBytes.ts); 0 when nothing was scanned. */
+  scannedBytes: number
+}
+
 export interface LocalEngine {
   /** Runs one statement; `?` / `$1` parameters are bound, never spliced. Rows hold plain JS values. */
   query(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>
+  /** Like `query`, with the result's column names and Athena types and the bytes scanned. */
+  queryDetailed(sql: string, params?: readonly unknown[]): Promise<DetailedResult>
   close(): Promise<void>
 }
 
@@ -35,16 +49,8 @@ const DUCKDB_TYPE: Readonly<Record<ColumnType, string>> = {
 }
 
 /** The dead-letter NDJSON line (see consumers/pipeline/deadLetter.ts), typed. */
-const DEAD_LETTER_COLUMNS: readonly (readonly [string, string])[] = [
-  ['reason', 'VARCHAR'],
-  ['field', 'VARCHAR'],
-  ['shard', 'VARCHAR'],
-  ['sequence', 'VARCHAR'],
-  ['sub_sequence', 'INTEGER'],
-  ['received_at', 'TIMESTAMP'],
-  ['data_base64', 'VARCHAR'],
-]
-const DEAD_LETTER_DIR = 'dead-letter'
+const DEAD_LETTER_COLUMNS: readonly (readonly [string, string])[] = DEAD_LETTER_TABLE.columns.map((c) => [c.name, DUCKDB_TYPE[c.type]] as const)
+const DEAD_LETTER_DIR = DEAD_LETTER_TABLE.folder
 /** Dead-letter files: `.ndjson` as the sink writes them, also `.json`, `.jsonl`, gzipped or not. */
 const DEAD_LETTER_GLOB = '*.*json*'
 const isDeadLetterFile = (name: string): boolean => /\.[^.]*json/.test(name)
@@ -167,30 +173,80 @@ export async function createLocalEngine({ dataDir }: LocalEngineOptions): Promis
       await setView(table, tableViewSql(TABLES[table], dir, await hasFile(join(dir, table), (n) => n.endsWith('.parquet'))))
     }
     await setView('dead_letters', deadLetterViewSql(dir, await hasFile(join(dir, DEAD_LETTER_DIR), isDeadLetterFile)))
+    if (!dedupedViews) {
+      // The same statements Athena runs (queries/ddl/tableDdl.ts); views bind at query time.
+      for (const table of DEDUPED_TABLES) await connection.run(createDedupedViewDdl(table))
+      dedupedViews = true
+    }
   }
+  let dedupedViews = false
 
   let closed = false
+  const cache = createScannedBytesCache()
+  const profileDir = await mkdtemp(join(tmpdir(), 'batchmeter-profile-'))
+  let turn: Promise<unknown> = Promise.resolve()
+  /** One statement at a time on the one connection (views, profiling settings and the query must not interleave). */
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = turn.then(fn, fn)
+    turn = run.catch(() => undefined)
+    return run
+  }
+  const fail = (cause: unknown, params: number): never => {
+    if (cause instanceof BatchmeterError) throw cause
+    throw new BatchmeterError(ErrorCode.Query, `Local query failed: ${(cause as Error).message}\nCheck the SQL and its ${params} parameter(s).`, {
+      cause,
+      context: { dataDir: dir },
+    })
+  }
+  const checkOpen = (): void => {
+    if (closed) throw new BatchmeterError(ErrorCode.Usage, 'The local engine is closed; create a new one with createLocalEngine().')
+  }
   return {
-    async query(sql, params = []) {
-      if (closed) throw new BatchmeterError(ErrorCode.Usage, 'The local engine is closed; create a new one with createLocalEngine().')
+    query(sql, params = []) {
+      checkOpen()
       const values = params.map(toDuckDBValue)
-      try {
-        await refreshViews()
-        const reader = await connection.runAndReadAll(sql, values.length > 0 ? values : undefined)
-        return reader.convertRowObjects(plainValue)
-      } catch (cause) {
-        if (cause instanceof BatchmeterError) throw cause
-        throw new BatchmeterError(ErrorCode.Query, `Local query failed: ${(cause as Error).message}\nCheck the SQL and its ${values.length} parameter(s).`, {
-          cause,
-          context: { dataDir: dir },
-        })
-      }
+      return serial(async () => {
+        try {
+          await refreshViews()
+          const reader = await connection.runAndReadAll(sql, values.length > 0 ? values : undefined)
+          return reader.convertRowObjects(plainValue)
+        } catch (cause) {
+          return fail(cause, values.length)
+        }
+      })
+    },
+    queryDetailed(sql, params = []) {
+      checkOpen()
+      const values = params.map(toDuckDBValue)
+      return serial(async () => {
+        const profile = join(profileDir, 'profile.json')
+        try {
+          await refreshViews()
+          await rm(profile, { force: true })
+          await connection.run(`PRAGMA profiling_output = ${sqlString(profile)}`)
+          await connection.run("PRAGMA enable_profiling = 'json'")
+          let reader
+          try {
+            reader = await connection.runAndReadAll(sql, values.length > 0 ? values : undefined)
+          } finally {
+            await connection.run('PRAGMA disable_profiling')
+          }
+          const columns = reader.columnNames().map((name, i) => ({ name, type: athenaTypeOf(reader.columnTypes()[i]!) }))
+          const rows = reader.convertRowObjects(plainValue)
+          const profiled = await readFile(profile, 'utf8').then((t) => JSON.parse(t) as unknown, () => undefined)
+          return { columns, rows, scannedBytes: profiled === undefined ? 0 : await scannedBytes(connection, profiled, cache) }
+        } catch (cause) {
+          return fail(cause, values.length)
+        }
+      })
     },
     async close() {
       if (closed) return
       closed = true
+      await turn
       connection.closeSync()
       instance.closeSync()
+      await rm(profileDir, { recursive: true, force: true })
     },
   }
 }

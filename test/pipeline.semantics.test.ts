@@ -86,7 +86,7 @@ describe('pipeline semantics', () => {
       blocked('x1', 'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY'),
       blocked('x1', 'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY'),
       blocked('x2', 'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY'),
-      blocked('x3', 'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT'),
+      blocked('x3', 'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - The job resource requirement (vCPU/memory/GPU) is higher than that can be met by the CE(s) attached to the job queue.'),
     ])
     expect(pipeline.counters).toMatchObject({ queueBlocked: 3, duplicates: 1, stateChanges: 1 })
     const minute = out.queueMinutes.find((r) => r.blocked_events === 3)

@@ -5,6 +5,11 @@ import { loadConfig } from '../../core/config.js'
 import { BatchmeterError, ErrorCode } from '../../core/errors.js'
 import { createS3ObjectStore } from '../../consumers/sinks/s3ObjectStore.js'
 import { startStandaloneConsumer } from '../../consumers/standaloneConsumer.js'
+import { createCloudWatchClient } from '../../consumers/metrics/createCloudWatchClient.js'
+import { createEmfFilePublisher } from '../../consumers/metrics/emfFilePublisher.js'
+import { resolveMetricsConfig } from '../../consumers/metrics/metricsConfig.js'
+import type { MetricsPublisher } from '../../consumers/metrics/metricsPublisher.js'
+import { createPutMetricDataPublisher } from '../../consumers/metrics/putMetricDataPublisher.js'
 import type { CommitStep } from '../../consumers/checkpoint/exactlyOnceCommitter.js'
 import { intIn, url } from '../flagParsers.js'
 import { createProgressLine } from '../progressLine.js'
@@ -25,6 +30,10 @@ interface ConsumeFlags {
   flushRecords?: number
   getRecordsLimit?: number
   logLevel?: string
+  metrics?: string
+  metricsOut?: string
+  namespace: string
+  cloudwatchEndpointUrl?: string
 }
 
 export function registerConsume(program: Command): void {
@@ -46,6 +55,10 @@ export function registerConsume(program: Command): void {
     .option('--flush-records <n>', 'records that trigger a flush', intIn(1, 5_000_000))
     .option('--get-records-limit <n>', 'records per GetRecords call', intIn(1, 10_000))
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .option('--metrics <target>', 'publish CloudWatch metrics after each flush: "cloudwatch" (PutMetricData)')
+    .option('--metrics-out <file>', 'write the CloudWatch metrics as Embedded Metric Format lines to this file instead')
+    .option('--namespace <namespace>', 'CloudWatch namespace of the metrics', 'Batchmeter')
+    .option('--cloudwatch-endpoint-url <url>', 'CloudWatch endpoint (else AWS_ENDPOINT_URL_CLOUDWATCH)', url)
     .action(async (opts: ConsumeFlags) => {
       const config = loadConfig({
         file: opts.config,
@@ -59,6 +72,15 @@ export function registerConsume(program: Command): void {
       const logger = pino({ level: config.logLevel }, pino.destination(2))
       const kinesis = createKinesisClient({ region: config.region, endpoint: opts.kinesisEndpointUrl ?? opts.endpointUrl })
       const s3 = createS3Client({ region: config.region, endpoint: opts.s3EndpointUrl ?? opts.endpointUrl })
+      if (opts.metrics !== undefined && opts.metrics !== 'cloudwatch') throw usage(`--metrics ${opts.metrics}: the only target is "cloudwatch"; use --metrics-out <file> for EMF lines`)
+      if (opts.metrics && opts.metricsOut) throw usage('--metrics and --metrics-out are exclusive: pick one')
+      const metricsConfig = resolveMetricsConfig({ namespace: opts.namespace })
+      const cloudwatch = opts.metrics ? createCloudWatchClient({ region: config.region, endpoint: opts.cloudwatchEndpointUrl ?? opts.endpointUrl }) : undefined
+      const publisher: MetricsPublisher | undefined = cloudwatch
+        ? createPutMetricDataPublisher({ client: cloudwatch, namespace: metricsConfig.namespace })
+        : opts.metricsOut
+          ? createEmfFilePublisher({ path: opts.metricsOut, namespace: metricsConfig.namespace })
+          : undefined
       const startAt = config.startAt === 'TRIM_HORIZON' || config.startAt === 'LATEST' ? config.startAt : { timestamp: new Date(config.startAt) }
       const progress = createProgressLine('consume', process.stderr, 5000)
       const consumer = await startStandaloneConsumer({
@@ -74,6 +96,7 @@ export function registerConsume(program: Command): void {
         storeOptions: { retainAfterTerminalMs: config.retainAfterTerminalHours * 3600_000, maxAgeMs: config.maxJobAgeDays * 86_400_000 },
         logger,
         onStep: killSwitch(process.env.BATCHMETER_KILL_AT),
+        ...(publisher ? { metrics: { publisher, config: metricsConfig } } : {}),
         onProgress: (p) =>
           progress.update(p.counters.records, 'records', `lag ${Math.max(0, ...Object.values(p.millisBehindLatest))} ms, ${p.counters.duplicates} duplicates, ${p.counters.deadLetters} dead letters, ${p.jobsInState} jobs in state`),
       })
@@ -94,6 +117,8 @@ export function registerConsume(program: Command): void {
         process.off('SIGTERM', onSignal)
         kinesis.destroy()
         s3.destroy()
+        await publisher?.close?.()
+        cloudwatch?.destroy()
       }
     })
 }

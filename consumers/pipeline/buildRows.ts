@@ -57,7 +57,7 @@ export function queueBlockedEventRow(event: QueueBlockedEvent, source: RecordSou
     attempt: null,
     job_queue: event.jobQueue,
     job_definition: event.jobDefinition,
-    status_reason: event.reason,
+    status_reason: event.statusReason,
     platform: null,
     vcpus: null,
     memory_mib: null,

@@ -107,8 +107,10 @@ export interface QueueBlockedEvent {
   jobQueue: string
   jobDefinition: string | null
   status: JobStatus
-  /** e.g. `CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY`. */
+  /** The reason code, e.g. `CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY`: statusReason up to ` - `. */
   reason: string
+  /** AWS's whole text, e.g. `CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - Service cannot fulfill … [p4d.24xlarge]`. */
+  statusReason: string
 }
 
 export type BatchEvent = JobStateEvent | QueueBlockedEvent

@@ -75,6 +75,12 @@ export function definitionName(definition: string): string {
   return i >= 0 ? definition.slice(i + 'job-definition/'.length) : definition
 }
 
+/** `CODE - message` → `CODE` (AWS's blocked-queue reasons read like that). */
+export function blockedReasonCode(statusReason: string): string {
+  const i = statusReason.indexOf(' - ')
+  return (i >= 0 ? statusReason.slice(0, i) : statusReason).trim()
+}
+
 function readAttempts(detail: Obj): Attempt[] {
   const list = detail.attempts
   if (list === undefined || list === null) return []
@@ -156,7 +162,7 @@ export function parseBatchEvent(raw: unknown): ParseOutcome {
       if (statusReason === null) throw new FieldError('detail.statusReason', 'detail.statusReason (the blocked reason) is missing')
       return {
         outcome: 'event',
-        event: { type, kind, eventId, eventTime, account, region, jobId, jobName, jobQueue, jobDefinition, status: status as JobStatus, reason: statusReason },
+        event: { type, kind, eventId, eventTime, account, region, jobId, jobName, jobQueue, jobDefinition, status: status as JobStatus, reason: blockedReasonCode(statusReason), statusReason },
       }
     }
 
