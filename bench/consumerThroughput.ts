@@ -1,7 +1,7 @@
 import { JobStateStore } from '../consumers/pipeline/jobStateStore.js'
 import { Pipeline } from '../consumers/pipeline/processRecords.js'
 import { planOutputFiles } from '../consumers/sinks/planOutputFiles.js'
-import { deaggregate } from '../consumers/decode/deaggregate.js'
+import { deaggregate, isKplAggregate } from '../consumers/decode/deaggregate.js'
 import type { GeneratedRecord } from '../producers/generator/generateWorkload.js'
 import { type BenchResult, rate } from './benchResult.js'
 
@@ -19,6 +19,8 @@ export function benchConsumerThroughput(records: readonly GeneratedRecord[]): Be
   const runCore = (): Pipeline => {
     const pipeline = new Pipeline({ store: new JobStateStore(), now: () => 0 })
     records.forEach((r, i) => {
+      // As the consumer does: plain records skip de-aggregation.
+      if (!isKplAggregate(r.data)) return pipeline.processRecord({ data: r.data, shardId: 'shardId-0', sequenceNumber: String(i) })
       const d = deaggregate({ data: r.data, sequenceNumber: String(i), partitionKey: r.partitionKey, shardId: 'shardId-0' })
       if (d.ok) for (const u of d.userRecords) pipeline.processRecord({ data: u.data, shardId: 'shardId-0', sequenceNumber: u.sequenceNumber })
     })

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { type ShardPositions, SHARD_END } from './checkpoint/checkpointStore.js'
 import type { ExactlyOnceCommitter } from './checkpoint/exactlyOnceCommitter.js'
-import { deaggregate } from './decode/deaggregate.js'
+import { deaggregate, isKplAggregate } from './decode/deaggregate.js'
 import type { JobStateStore } from './pipeline/jobStateStore.js'
 import { Pipeline, type PipelineCounters, type PipelineOutput } from './pipeline/processRecords.js'
 import { type OutputFile, planOutputFiles } from './sinks/planOutputFiles.js'
@@ -157,10 +157,15 @@ export async function runKinesisConsumer(options: KinesisConsumerOptions): Promi
       if (batch.millisBehindLatest !== undefined) lag[batch.shardId] = batch.millisBehindLatest
       const b = bufferOf(batch.shardId)
       for (const record of batch.records) {
-        const decoded = deaggregate({ ...record, shardId: batch.shardId })
-        const base = { shardId: batch.shardId, sequenceNumber: record.sequenceNumber }
-        if (!decoded.ok) b.pipeline.rejectRecord({ ...base, data: record.data }, '(kpl)', decoded.reason)
-        else for (const u of decoded.userRecords) b.pipeline.processRecord({ ...base, subSequenceNumber: u.subSequenceNumber, data: u.data })
+        if (!isKplAggregate(record.data)) {
+          // The common case, kept free of de-aggregation's allocations.
+          b.pipeline.processRecord({ shardId: batch.shardId, sequenceNumber: record.sequenceNumber, data: record.data })
+        } else {
+          const decoded = deaggregate({ ...record, shardId: batch.shardId })
+          const base = { shardId: batch.shardId, sequenceNumber: record.sequenceNumber }
+          if (!decoded.ok) b.pipeline.rejectRecord({ ...base, data: record.data }, '(kpl)', decoded.reason)
+          else for (const u of decoded.userRecords) b.pipeline.processRecord({ ...base, subSequenceNumber: u.subSequenceNumber, data: u.data })
+        }
         b.firstSequence ??= record.sequenceNumber
         b.lastSequence = record.sequenceNumber
         pendingRecords++

@@ -26,7 +26,11 @@ export interface KinesisHandlerOptions {
   retention: Retention
   /** Kinesis records committed together (one set of files, one state write). Default: the whole batch. */
   maxRecordsPerCommit?: number
-  /** Stop starting chunks when less than this much time is left (ms); the rest is reported for retry. Default 10_000. */
+  /**
+   * Start no further chunk when less than this much time is left (ms); the rest is
+   * reported for retry. The first chunk of an invocation always runs, so a short
+   * function timeout slows the shard down but never stalls it. Default 10_000.
+   */
   deadlineReserveMs?: number
   now?: () => number
   logger?: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>
@@ -92,11 +96,12 @@ export function createKinesisHandler(options: KinesisHandlerOptions): KinesisHan
   return async (event, context) => {
     const failures: { itemIdentifier: string }[] = []
     const seenQueues = new Set<string>()
+    let committed = 0
     for (const { shardId, records } of recordsOfKinesisEvent(event)) {
       for (let i = 0; i < records.length; i += maxRecords) {
         const chunk: LambdaKinesisRecord[] = records.slice(i, i + maxRecords)
         const first = chunk[0]!.sequenceNumber
-        if (context && context.getRemainingTimeInMillis() < deadlineReserveMs) {
+        if (committed > 0 && context && context.getRemainingTimeInMillis() < deadlineReserveMs) {
           logger?.warn({ shardId, from: first, records: records.length - i }, 'time is short: leaving the rest of the batch for Lambda to retry')
           failures.push({ itemIdentifier: first })
           break
@@ -111,6 +116,7 @@ export function createKinesisHandler(options: KinesisHandlerOptions): KinesisHan
           ])
           if (rejected.length > 0) logger?.warn({ rejected: rejected.length, reason: rejected[0]!.reason }, 'some metric values are outside what CloudWatch accepts and were not published')
           for (const q of r.queues) seenQueues.add(q)
+          committed++
           logger?.debug({ shardId, from: first, records: chunk.length, files: r.files, jobsWritten: r.jobsWritten, replayedJobs: r.replayedJobs }, 'chunk committed')
         } catch (error) {
           if (error instanceof InvocationAborted) throw error.cause

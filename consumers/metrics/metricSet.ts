@@ -92,7 +92,10 @@ export interface MetricDatum {
   unit: MetricUnit
   /** Dimension name → value. */
   dimensions: Readonly<Record<string, string>>
-  /** Epoch ms. Event time for queue metrics; processing time for gauges and pipeline health. */
+  /**
+   * Epoch ms. Queue metrics: the events' own minute. Gauges: the minute they were
+   * counted (a replay's gauges: each replayed event minute). Pipeline health: processing time.
+   */
   timestamp: number
   values: number[]
   /** Same length as `values`; each value's number of occurrences. */

@@ -34,23 +34,27 @@ export const minuteOf = (ms: number): number => Math.floor(ms / 60_000) * 60_000
  * every column is a count, a sum, a max or a gauge delta.
  */
 export class QueueMinutes {
-  private readonly accs = new Map<string, Acc>()
+  /** queue → minute → sums; nested maps avoid building a string key per event. */
+  private readonly accs = new Map<string, Map<number, Acc>>()
 
   get size(): number {
-    return this.accs.size
+    let n = 0
+    for (const m of this.accs.values()) n += m.size
+    return n
   }
 
   private acc(queue: string, time: number): Acc {
     const minute = minuteOf(time)
-    const key = `${queue}\u0000${minute}`
-    let a = this.accs.get(key)
+    let byMinute = this.accs.get(queue)
+    if (!byMinute) this.accs.set(queue, (byMinute = new Map()))
+    let a = byMinute.get(minute)
     if (!a) {
       a = {
         minute, queue, to: {}, finished: 0, succeeded: 0, failed: 0, retried: 0, vcpuS: 0, memS: 0, gpuS: 0,
         waitSum: 0, waitCount: 0, waitMax: null, runSum: 0, runCount: 0, runMax: null,
         runnableDelta: 0, runningDelta: 0, blocked: 0, blockedBy: {}, submitted: 0,
       }
-      this.accs.set(key, a)
+      byMinute.set(minute, a)
     }
     return a
   }
@@ -104,7 +108,7 @@ export class QueueMinutes {
   /** Rows for everything accumulated so far, then starts empty. */
   drain(): Row[] {
     const rows: Row[] = []
-    for (const a of this.accs.values()) {
+    for (const a of [...this.accs.values()].flatMap((m) => [...m.values()])) {
       const row: Row = { minute: a.minute, job_queue: a.queue }
       for (const s of STATUSES_COLUMNS) row[`to_${s}`] = a.to[s.toUpperCase()] ?? 0
       Object.assign(row, {

@@ -1,7 +1,8 @@
 /**
  * Why AWS Batch says a RUNNABLE job blocks its queue. In events the statusReason is
  * `CODE - message` (AWS Batch User Guide, "Jobs stuck in a RUNNABLE status"); the
- * code alone is what `jobStateTimeLimitActions` matches and what ground truth counts.
+ * code alone is what `jobStateTimeLimitActions` matches and what ground truth counts
+ * (the event model's `blockedReasonCode` reads it back).
  */
 
 export const BLOCKED_REASONS = {
@@ -17,10 +18,4 @@ export type BlockedReasonCode = keyof typeof BLOCKED_REASONS
 export function blockedStatusReason(code: BlockedReasonCode, instanceType: string): string {
   const message = BLOCKED_REASONS[code]
   return code === 'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY' ? `${code} - ${message} [${instanceType}]` : `${code} - ${message}`
-}
-
-/** `CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - Service cannot…` → `CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY`. */
-export function blockedReasonCode(statusReason: string): string {
-  const i = statusReason.indexOf(' - ')
-  return (i >= 0 ? statusReason.slice(0, i) : statusReason).trim()
 }

@@ -7,7 +7,7 @@
  * by a JobStateTimeLimit action, or after a failed dependency); they are in `failed` too.
  */
 import type { JobStatus } from '../model/batchEvent.js'
-import { blockedReasonCode } from './blockedReasons.js'
+import { blockedReasonCode } from '../model/parseBatchEvent.js'
 
 export interface QueueTruth {
   jobs: number

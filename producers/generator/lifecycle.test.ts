@@ -4,8 +4,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { isTerminal, type JobStateEvent, type QueueBlockedEvent, STATUS_RANK } from '../model/batchEvent.js'
-import { parseBatchEventJson } from '../model/parseBatchEvent.js'
-import { blockedReasonCode, BLOCKED_REASONS } from './blockedReasons.js'
+import { blockedReasonCode, parseBatchEventJson } from '../model/parseBatchEvent.js'
+import { BLOCKED_REASONS } from './blockedReasons.js'
 import { generateWorkload } from './generateWorkload.js'
 
 type Obj = Record<string, unknown>
@@ -171,8 +171,10 @@ describe('generated job lifecycles', () => {
     for (const [id, { states, blocked }] of all()) {
       for (const b of blocked) {
         expect(b.status).toBe('RUNNABLE')
-        const code = blockedReasonCode(b.reason)
+        const code = blockedReasonCode(b.statusReason)
         expect(Object.keys(BLOCKED_REASONS)).toContain(code)
+        expect(b.reason).toBe(code)
+        expect(b.statusReason.startsWith(`${code} - `)).toBe(true)
         const before = states.filter((s) => s.event.eventTime <= b.eventTime)
         expect(last(before).event.status, id).toBe('RUNNABLE')
         const q = (byQueue[b.jobQueue] ??= {})

@@ -9,7 +9,6 @@ import type { GeneratedRecord } from './generateWorkload.js'
 import { malformRecord } from './malformRecord.js'
 import { withEventId } from './renderEnvelope.js'
 
-
 export interface NoiseCounts {
   duplicatesSameId: number
   duplicatesNewId: number

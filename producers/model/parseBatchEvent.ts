@@ -111,12 +111,12 @@ function readTags(detail: Obj): Record<string, string> {
   const tags = detail.tags
   if (tags === undefined || tags === null) return {}
   if (!isObj(tags)) throw new FieldError('detail.tags', `detail.tags must be an object of strings, got ${describe(tags)}`)
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(tags)) {
+  for (const k in tags) {
+    const v = tags[k]
     if (typeof v !== 'string') throw new FieldError(`detail.tags.${k}`, `detail.tags.${k} must be a string, got ${describe(v)}`)
-    out[k] = v
   }
-  return out
+  // JSON.parse made this object and nothing else holds it: keep it rather than copy.
+  return tags as Record<string, string>
 }
 
 function readEnvelope(raw: unknown): { env: Obj; detail: Obj; detailType: string } | ParseOutcome {
