@@ -61,7 +61,7 @@ export async function startStandaloneConsumer(options: StandaloneConsumerOptions
     flushRecords: options.flushRecords,
     logger,
     onProgress: options.onProgress,
-    ...(options.metrics ? { onCommitted: createFlushMetrics({ ...options.metrics, logger }) } : {}),
+    ...(options.metrics ? { onCommitted: createFlushMetrics({ initialGauges: recovered.store.gaugeLevels(), ...options.metrics, logger }) } : {}),
   })
   return { done, stop: async () => source.stop() }
 }

@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis'
 import { S3Client } from '@aws-sdk/client-s3'
@@ -22,7 +23,7 @@ export interface AwsClientOptions {
 }
 
 /** The service names as they appear in `AWS_ENDPOINT_URL_<SERVICE>`. */
-export const AwsService = { Kinesis: 'KINESIS', S3: 'S3', DynamoDb: 'DYNAMODB' } as const
+export const AwsService = { Kinesis: 'KINESIS', S3: 'S3', DynamoDb: 'DYNAMODB', CloudWatch: 'CLOUDWATCH' } as const
 export type AwsService = (typeof AwsService)[keyof typeof AwsService]
 
 /**
@@ -149,4 +150,13 @@ export function createS3Client(opts: AwsClientOptions = {}, env: AwsEnv = proces
 export function createDynamoDbClient(opts: AwsClientOptions = {}, env: AwsEnv = process.env): DynamoDBClient {
   const settings = resolveAwsSettings(AwsService.DynamoDb, opts, env)
   return new DynamoDBClient(commonConfig(settings, opts))
+}
+
+/** A CloudWatch client (PutMetricData); HTTP/1.1 for custom endpoints, like Kinesis. */
+export function createCloudWatchClient(opts: AwsClientOptions = {}, env: AwsEnv = process.env): CloudWatchClient {
+  const settings = resolveAwsSettings(AwsService.CloudWatch, opts, env)
+  return new CloudWatchClient({
+    ...commonConfig(settings, opts),
+    ...(settings.endpoint === undefined ? {} : { requestHandler: new NodeHttpHandler() }),
+  })
 }

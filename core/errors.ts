@@ -8,6 +8,8 @@ export const ErrorCode = {
   S3Write: 'E_S3_WRITE',
   S3Read: 'E_S3_READ',
   Checkpoint: 'E_CHECKPOINT',
+  State: 'E_STATE',
+  Metrics: 'E_METRICS',
   Query: 'E_QUERY',
   Usage: 'E_USAGE',
 } as const

@@ -23,7 +23,7 @@ const isConditionFailure = (e: unknown): boolean => (e as { name?: string }).nam
  */
 export function createDynamoGauges({ client, tableName, retry }: DynamoGaugesOptions) {
   const fail = (what: string, cause: unknown): never => {
-    throw new BatchmeterError(ErrorCode.Checkpoint, `${what} in DynamoDB table ${tableName} failed: ${(cause as Error).message ?? String(cause)}`, { cause, retriable: true, context: { tableName } })
+    throw new BatchmeterError(ErrorCode.State, `${what} in DynamoDB table ${tableName} failed: ${(cause as Error).message ?? String(cause)}`, { cause, retriable: true, context: { tableName } })
   }
   const key = { [STATE_TABLE.partitionKey]: { S: STATE_TABLE.gaugeClaimKey } }
 

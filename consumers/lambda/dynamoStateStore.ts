@@ -46,7 +46,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions) {
   const { client, tableName, retention, retry, concurrency = 16, filesRetentionMs = 8 * 86_400_000 } = options
   const fail = (what: string, cause: unknown, context: Record<string, unknown> = {}): never => {
     throw new BatchmeterError(
-      ErrorCode.Checkpoint,
+      ErrorCode.State,
       `${what} in DynamoDB table ${tableName} failed: ${(cause as Error).message ?? String(cause)}. Check the table exists (see stateTableDefinition) and the function may read and write it.`,
       { cause, retriable: true, context: { tableName, ...context } },
     )
@@ -91,7 +91,7 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions) {
         await withRetry(() => client.send(put), retry).catch((e: unknown) => {
           if (isConditionFailure(e)) {
             throw new BatchmeterError(
-              ErrorCode.Checkpoint,
+              ErrorCode.State,
               `job ${w.jobId} was changed by another invocation while this one processed it; the records are retried from a fresh read. If this happens often, make the stream's partition key the job id ($.detail.jobId) so one shard owns each job.`,
               { cause: e, retriable: true, context: { jobId: w.jobId, tableName } },
             )

@@ -15,7 +15,7 @@ export function createEmfFilePublisher({ path, namespace, now }: EmfFilePublishe
   let file: Promise<FileHandle> | undefined
   const handle = (): Promise<FileHandle> =>
     (file ??= open(path, 'w').catch((error: unknown) => {
-      throw new BatchmeterError(ErrorCode.Config, `cannot write metrics to ${path}: ${(error as Error).message}; check the folder exists and is writable`, { cause: error, context: { path } })
+      throw new BatchmeterError(ErrorCode.Metrics, `cannot write metrics to ${path}: ${(error as Error).message}; check the folder exists and is writable`, { cause: error, context: { path } })
     }))
   const emf = createEmfPublisher({ namespace, now, write: async (text) => void (await (await handle()).write(text)) })
   return {
@@ -23,7 +23,7 @@ export function createEmfFilePublisher({ path, namespace, now }: EmfFilePublishe
     async close() {
       // Create the file even when nothing was published, so "no metrics" is visible.
       const f = await handle()
-      file = Promise.reject(new BatchmeterError(ErrorCode.Config, `metrics file ${path} is closed`))
+      file = Promise.reject(new BatchmeterError(ErrorCode.Metrics, `metrics file ${path} is closed`))
       file.catch(() => undefined)
       await f.close()
     },

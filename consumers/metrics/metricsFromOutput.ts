@@ -10,8 +10,6 @@ import { MetricName, type MetricDatum } from './metricSet.js'
 export interface MetricsInput {
   queueMinutes: readonly Row[]
   finished: readonly FinishedJob[]
-  /** The `jobs` rows of the same drain: they carry the platform and architecture the price depends on. */
-  jobs: readonly Row[]
 }
 
 export interface MetricsFromOutputOptions {
@@ -20,24 +18,7 @@ export interface MetricsFromOutputOptions {
   prices?: PriceTable
 }
 
-/** `CODE - message [detail]` → `CODE`: the reason dimension stays low-cardinality. */
-export const blockedReasonCode = (reason: string): string => {
-  const i = reason.indexOf(' - ')
-  return (i >= 0 ? reason.slice(0, i) : reason).trim()
-}
-
 const num = (v: Row[string] | undefined): number => (typeof v === 'number' ? v : 0)
-
-/**
- * Pairs each finished job with its `jobs` row: the pipeline pushes both at the
- * terminal event, and the row alone also for array parents. When they do not line
- * up, the platform is unknown and the job is priced as EC2 on-demand.
- */
-function rowsOfFinished(finished: readonly FinishedJob[], jobs: readonly Row[]): (Row | undefined)[] {
-  const rows = jobs.filter((r) => r.is_array_parent !== true)
-  const aligned = rows.length === finished.length && rows.every((r, i) => r.job_queue === finished[i]!.queue)
-  return aligned ? rows : finished.map(() => undefined)
-}
 
 /**
  * The per-queue metrics of one drain, all at their events' own minute: counts and
@@ -61,18 +42,16 @@ export function metricsFromOutput(input: MetricsInput, options: MetricsFromOutpu
     nonZero(MetricName.JobsStarted, dims, t, num(row.to_running))
     nonZero(MetricName.QueueBlocked, dims, t, num(row.blocked_events))
     const byReason = (row.blocked_by_reason ?? {}) as Readonly<Record<string, string | number>>
-    for (const [reason, n] of Object.entries(byReason)) nonZero(MetricName.QueueBlocked, dimensionsOf.reason(config, queue, blockedReasonCode(reason)), t, Number(n))
+    for (const [reason, n] of Object.entries(byReason)) nonZero(MetricName.QueueBlocked, dimensionsOf.reason(config, queue, reason), t, Number(n))
   }
 
-  const rows = rowsOfFinished(input.finished, input.jobs)
-  input.finished.forEach((job, i) => {
+  for (const job of input.finished) {
     const t = minuteOf(job.time)
-    const row = rows[i]
     const cost = estimateCost(
       {
         queue: job.queue,
-        platform: row?.platform === 'FARGATE' || row?.platform === 'EC2' ? row.platform : null,
-        cpuArchitecture: typeof row?.cpu_architecture === 'string' ? row.cpu_architecture : null,
+        platform: job.platform,
+        cpuArchitecture: job.cpuArchitecture,
         vcpuSeconds: job.usage.vcpuSeconds,
         memoryGibSeconds: job.usage.memoryGibSeconds,
         gpuSeconds: job.usage.gpuSeconds,
@@ -92,6 +71,6 @@ export function metricsFromOutput(input: MetricsInput, options: MetricsFromOutpu
       nonZero(MetricName.GpuSeconds, dims, t, job.usage.gpuSeconds)
       nonZero(MetricName.EstimatedCost, dims, t, cost)
     }
-  })
+  }
   return acc.data()
 }

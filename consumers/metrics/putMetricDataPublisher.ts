@@ -35,7 +35,7 @@ export function createPutMetricDataPublisher(options: PutMetricDataPublisherOpti
           const MetricData = requests[next++]!
           await withRetry(() => client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData })), retry).catch((error: unknown) => {
             throw new BatchmeterError(
-              ErrorCode.Config,
+              ErrorCode.Metrics,
               `PutMetricData of ${MetricData.length} metrics to namespace ${namespace} failed: ${(error as Error).message ?? String(error)}. Check the credentials allow cloudwatch:PutMetricData and the endpoint/region are right.`,
               { cause: error, retriable: isRetriable(error), context: { namespace, datums: MetricData.length } },
             )

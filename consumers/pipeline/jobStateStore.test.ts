@@ -20,6 +20,7 @@ describe('JobStateStore', () => {
     expect([3, 30, 60].map((code) => restored.markSeen(ra, code))).toEqual([true, true, true])
     expect(restored.markSeen(ra, 4)).toBe(false)
     expect(restored.markBlockedSeen(restored.slotOf('job-b', 'q2', 0), 'evt-1')).toBe(true)
+    expect(restored.gaugeLevels()).toEqual(new Map([['q1', { runnable: 0, running: 1 }], ['q2', { runnable: 0, running: 0 }]]))
   })
 
   it('reuses the slots of evicted jobs and refuses a foreign snapshot', () => {

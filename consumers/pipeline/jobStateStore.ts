@@ -244,6 +244,20 @@ export class JobStateStore {
     return dropped
   }
 
+  /** Jobs RUNNABLE and RUNNING now, per queue: the gauges' levels (e.g. after restoring a snapshot). */
+  gaugeLevels(): Map<string, { runnable: number; running: number }> {
+    const levels = new Map<string, { runnable: number; running: number }>()
+    for (let slot = 0; slot < this.ids.length; slot++) {
+      if (this.ids[slot] === undefined) continue
+      const queue = this.queues[this.queue[slot]!]!
+      let l = levels.get(queue)
+      if (!l) levels.set(queue, (l = { runnable: 0, running: 0 }))
+      if (this.gauge[slot] === Gauge.Runnable) l.runnable++
+      else if (this.gauge[slot] === Gauge.Running) l.running++
+    }
+    return levels
+  }
+
   /** A compact binary copy of the whole state: the live slots' columns, ids and sparse extras. */
   snapshot(): Uint8Array {
     const live: number[] = []

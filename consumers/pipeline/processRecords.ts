@@ -25,11 +25,14 @@ export interface PipelineCounters {
 
 /** A finished job, for metrics publishers (distributions need each value). */
 export interface FinishedJob {
+  jobId: string
   time: number
   queue: string
   definition: string | null
   status: JobStateEvent['status']
   kind: JobStateEvent['kind']
+  platform: JobStateEvent['platform']
+  cpuArchitecture: string | null
   attempts: number
   usage: JobUsage
 }
@@ -135,11 +138,14 @@ export class Pipeline {
     this.counters.jobsFinished++
     this.minutes.finished(event.jobQueue, event.eventTime, event.status, event.attempts.length, usage)
     this.finished.push({
+      jobId: event.jobId,
       time: event.eventTime,
       queue: event.jobQueue,
       definition: event.jobDefinition,
       status: event.status,
       kind: event.kind,
+      platform: event.platform,
+      cpuArchitecture: event.cpuArchitecture,
       attempts: event.attempts.length,
       usage,
     })
