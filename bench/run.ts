@@ -5,6 +5,8 @@ import Table from 'cli-table3'
 import { generateWorkload } from '../producers/generator/generateWorkload.js'
 import type { BenchResult } from './benchResult.js'
 import { benchConsumerThroughput } from './consumerThroughput.js'
+import { benchSoak } from './soak.js'
+import { benchQueryScan } from './queryScan.js'
 
 /** `npm run bench`: every benchmark in one run; writes bench/results.json and prints a table. */
 async function main(): Promise<void> {
@@ -21,6 +23,13 @@ async function main(): Promise<void> {
   const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, 'stateStoreMemory.ts'), '1000000'], { encoding: 'utf8' })
   const mem = JSON.parse(out) as { rssMb: number; heapMb: number; baselineRssMb: number }
   results.push({ name: 'RSS with 1 M active jobs in the state store', value: mem.rssMb, unit: 'MB', floor: mem.baselineRssMb, ratio: mem.rssMb / mem.baselineRssMb, target: '≤ 300 MB', met: mem.rssMb <= 300 })
+
+  log('usage-by-queue over a month of 1,000,000 jobs on the local engine…')
+  results.push(...(await benchQueryScan({ log })))
+
+  const soakSeconds = Number(process.env.BATCHMETER_SOAK_SECONDS ?? 120)
+  log(`soak: ${soakSeconds} s of steady load through kinesalite into a consumer process (BATCHMETER_SOAK_SECONDS, BATCHMETER_SOAK_RATE; 0 s skips it)…`)
+  if (soakSeconds > 0) results.push(...(await benchSoak({ seconds: soakSeconds, log })))
 
   writeFileSync(join(import.meta.dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
   const table = new Table({ head: ['benchmark', 'value', 'unit', 'floor', 'ratio', 'target', 'met'], colAligns: ['left', 'right', 'left', 'right', 'right', 'left', 'left'] })

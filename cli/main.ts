@@ -1,17 +1,19 @@
 import { Command, CommanderError } from 'commander'
 import { isBatchmeterError } from '../core/errors.js'
+import { registerCompact } from './commands/compact.js'
 import { registerConsume } from './commands/consume.js'
 import { registerDemo } from './commands/demo.js'
 import { registerGenerate } from './commands/generate.js'
 import { registerIngest } from './commands/ingest.js'
 import { registerQuery } from './commands/query.js'
+import { registerReport } from './commands/report.js'
 
 export function buildCli(): Command {
   const program = new Command('batchmeter')
     .description('AWS Batch usage and cost analytics: EventBridge → Kinesis → Parquet on S3, metrics and reports')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-  for (const register of [registerDemo, registerGenerate, registerConsume, registerIngest, registerQuery]) register(program)
+  for (const register of [registerDemo, registerGenerate, registerConsume, registerIngest, registerQuery, registerReport, registerCompact]) register(program)
   return program
 }
 

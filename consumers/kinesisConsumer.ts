@@ -60,7 +60,7 @@ interface ShardBuffer {
   ended: boolean
 }
 
-const emptyCounters = (): PipelineCounters => ({ records: 0, stateChanges: 0, queueBlocked: 0, duplicates: 0, late: 0, skipped: 0, deadLetters: 0, jobsFinished: 0 })
+const emptyCounters = (): PipelineCounters => ({ records: 0, stateChanges: 0, queueBlocked: 0, duplicates: 0, late: 0, skipped: 0, deadLetters: 0, jobsFinished: 0, clockSkewed: 0 })
 
 /**
  * The standalone consumer loop: source batches → de-aggregate → pipeline (one per

@@ -4,7 +4,7 @@ import { type CommitStep, ExactlyOnceCommitter } from './checkpoint/exactlyOnceC
 import { type ConsumerProgress, runKinesisConsumer } from './kinesisConsumer.js'
 import type { JobStateStoreOptions } from './pipeline/jobStateStore.js'
 import type { ObjectStore } from './sinks/objectStore.js'
-import { createKinesisSource } from './sources/kinesisSource.js'
+import { type RetentionGap, createKinesisSource } from './sources/kinesisSource.js'
 import { type FlushMetricsOptions, createFlushMetrics } from './metrics/createFlushMetrics.js'
 
 export interface StandaloneConsumerOptions {
@@ -23,6 +23,8 @@ export interface StandaloneConsumerOptions {
   logger?: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>
   onProgress?: (progress: ConsumerProgress) => void
   onStep?: (step: CommitStep, flush: number) => void
+  /** Called when a shard resumes past a checkpoint that expired (records may have been lost to retention; also logged). */
+  onRetentionGap?: (gap: RetentionGap) => void
   /** Publish CloudWatch metrics after each committed flush (PutMetricData or EMF lines). Default: none. */
   metrics?: Omit<FlushMetricsOptions, 'logger'>
 }
@@ -50,6 +52,7 @@ export async function startStandaloneConsumer(options: StandaloneConsumerOptions
     logger,
     ...(options.getRecordsLimit === undefined ? {} : { limits: { limit: options.getRecordsLimit } }),
     ...(options.stopWhenIdleMs === undefined ? {} : { stopWhenIdle: { idleMs: options.stopWhenIdleMs } }),
+    ...(options.onRetentionGap ? { onRetentionGap: options.onRetentionGap } : {}),
   })
   const done = runKinesisConsumer({
     source,

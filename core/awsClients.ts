@@ -1,3 +1,4 @@
+import { AthenaClient } from '@aws-sdk/client-athena'
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis'
@@ -23,7 +24,7 @@ export interface AwsClientOptions {
 }
 
 /** The service names as they appear in `AWS_ENDPOINT_URL_<SERVICE>`. */
-export const AwsService = { Kinesis: 'KINESIS', S3: 'S3', DynamoDb: 'DYNAMODB', CloudWatch: 'CLOUDWATCH' } as const
+export const AwsService = { Kinesis: 'KINESIS', S3: 'S3', DynamoDb: 'DYNAMODB', CloudWatch: 'CLOUDWATCH', Athena: 'ATHENA' } as const
 export type AwsService = (typeof AwsService)[keyof typeof AwsService]
 
 /**
@@ -156,6 +157,15 @@ export function createDynamoDbClient(opts: AwsClientOptions = {}, env: AwsEnv = 
 export function createCloudWatchClient(opts: AwsClientOptions = {}, env: AwsEnv = process.env): CloudWatchClient {
   const settings = resolveAwsSettings(AwsService.CloudWatch, opts, env)
   return new CloudWatchClient({
+    ...commonConfig(settings, opts),
+    ...(settings.endpoint === undefined ? {} : { requestHandler: new NodeHttpHandler() }),
+  })
+}
+
+/** An Athena client; HTTP/1.1 for custom endpoints such as the local Athena endpoint. */
+export function createAthenaClient(opts: AwsClientOptions = {}, env: AwsEnv = process.env): AthenaClient {
+  const settings = resolveAwsSettings(AwsService.Athena, opts, env)
+  return new AthenaClient({
     ...commonConfig(settings, opts),
     ...(settings.endpoint === undefined ? {} : { requestHandler: new NodeHttpHandler() }),
   })

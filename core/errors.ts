@@ -11,6 +11,7 @@ export const ErrorCode = {
   State: 'E_STATE',
   Metrics: 'E_METRICS',
   Query: 'E_QUERY',
+  LocalCache: 'E_LOCAL_CACHE',
   Usage: 'E_USAGE',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

@@ -6,9 +6,10 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createKinesisClient, LOCAL_DUMMY_CREDENTIALS } from '../core/awsClients.js'
+import { createKinesisClient, createS3Client, LOCAL_DUMMY_CREDENTIALS } from '../core/awsClients.js'
 import { BatchmeterError, ErrorCode } from '../core/errors.js'
 import { withRetry } from '../core/retry.js'
+import { startAthenaEndpoint } from './athenaEndpoint.js'
 
 export interface LocalStackOptions {
   /** Kinesis stream to create. Default `batchmeter-events`. */
@@ -19,6 +20,10 @@ export interface LocalStackOptions {
   bucket?: string
   /** Also start dynalite (DynamoDB). Default false. */
   dynamo?: boolean
+  /** Also start the local Athena endpoint over the bucket (tables under `athenaPrefix`). Default false. */
+  athena?: boolean
+  /** Key prefix of the tables the Athena endpoint reads. Default ''. */
+  athenaPrefix?: string
   /**
    * Keep the data here across runs (kinesis/, s3/, dynamodb/ below it) instead of in
    * memory and a temporary folder that `stop()` removes. Default: nothing kept.
@@ -30,6 +35,7 @@ export interface LocalStack {
   kinesisEndpoint: string
   s3Endpoint: string
   dynamoEndpoint?: string
+  athenaEndpoint?: string
   region: string
   streamName: string
   bucket: string
@@ -67,7 +73,33 @@ const loadKinesalite = () => require('kinesalite') as (options: KinesaliteOption
 const loadDynalite = () => require('dynalite') as (options: DynaliteOptions) => Server
 const loadS3rver = (): S3rverClass => {
   acceptAnyS3AccessKey()
+  allowS3rverContinuationTokens()
   return require('s3rver') as S3rverClass
+}
+
+/**
+ * s3rver seals ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node 18+)
+ * refuses, so listing past 1000 keys failed. When DES is unavailable, its 8-byte key
+ * ('S3RVER' padded) gets a pass-through cipher instead: the token is then the IV and the
+ * plain `region/bucket/key`, base64 — opaque enough for a local stand-in.
+ */
+function allowS3rverContinuationTokens(): void {
+  const crypto = require('node:crypto') as typeof import('node:crypto') & { s3rverTokens?: true }
+  if (crypto.s3rverTokens) return
+  const s3rverKey = Buffer.alloc(8, 'S3RVER', 'utf8')
+  const passThrough = () => ({ update: (data: string | Buffer, enc?: BufferEncoding) => (typeof data === 'string' ? Buffer.from(data, enc) : Buffer.from(data)), final: () => Buffer.alloc(0) })
+  const wrap = <F extends (...args: never[]) => unknown>(original: F): F =>
+    ((algorithm: string, key: Buffer, ...rest: never[]) => {
+      try {
+        return (original as unknown as (...a: unknown[]) => unknown)(algorithm, key, ...rest)
+      } catch (error) {
+        if (algorithm === 'des' && Buffer.isBuffer(key) && key.equals(s3rverKey)) return passThrough()
+        throw error
+      }
+    }) as unknown as F
+  crypto.createCipheriv = wrap(crypto.createCipheriv)
+  crypto.createDecipheriv = wrap(crypto.createDecipheriv)
+  crypto.s3rverTokens = true
 }
 
 /**
@@ -134,6 +166,17 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
     await createActiveStream(kinesisEndpoint, streamName, shardCount)
 
+    let athenaEndpoint: string | undefined
+    if (opts.athena) {
+      const athenaS3 = createS3Client({ endpoint: s3Endpoint, region: REGION, credentials: { ...LOCAL_DUMMY_CREDENTIALS } })
+      const athena = await startAthenaEndpoint({ s3: athenaS3, bucket, prefix: opts.athenaPrefix ?? '' })
+      closers.push(async () => {
+        await athena.stop()
+        athenaS3.destroy()
+      })
+      athenaEndpoint = athena.endpoint
+    }
+
     const env: Record<string, string> = {
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: LOCAL_DUMMY_CREDENTIALS.accessKeyId,
@@ -141,11 +184,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       AWS_ENDPOINT_URL_KINESIS: kinesisEndpoint,
       AWS_ENDPOINT_URL_S3: s3Endpoint,
       ...(dynamoEndpoint === undefined ? {} : { AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint }),
+      ...(athenaEndpoint === undefined ? {} : { AWS_ENDPOINT_URL_ATHENA: athenaEndpoint }),
     }
     return {
       kinesisEndpoint,
       s3Endpoint,
       ...(dynamoEndpoint === undefined ? {} : { dynamoEndpoint }),
+      ...(athenaEndpoint === undefined ? {} : { athenaEndpoint }),
       region: REGION,
       streamName,
       bucket,

@@ -28,3 +28,39 @@ export function loadReportSql(name: string, dir: string = REPORTS_DIR): string {
   }
   return readFileSync(join(dir, `${name}.sql`), 'utf8')
 }
+
+/** The named values a canned report binds, in the order its `?` placeholders need them. */
+export const REPORT_PARAMS = ['from', 'to', 'queues', 'prices', 'tag_key'] as const
+export type ReportParamName = (typeof REPORT_PARAMS)[number]
+
+export interface CannedReport {
+  name: string
+  title: string
+  description: string
+  sql: string
+  /** One entry per `?` placeholder, in order (a name may repeat). */
+  params: ReportParamName[]
+}
+
+/** The `-- @key value` lines at the top of a report file. */
+function headerOf(sql: string): Map<string, string> {
+  const header = new Map<string, string>()
+  for (const line of sql.split('\n')) {
+    const m = /^--\s*@(\w+)\s+(.*)$/.exec(line.trim())
+    if (m) header.set(m[1] as string, (m[2] as string).trim())
+  }
+  return header
+}
+
+/** A canned report with its title, description and parameter list (from its `-- @…` header). */
+export function loadReport(name: string, dir: string = REPORTS_DIR): CannedReport {
+  const sql = loadReportSql(name, dir)
+  const header = headerOf(sql)
+  const params = (header.get('params') ?? '').split(',').map((p) => p.trim()).filter(Boolean)
+  for (const p of params) {
+    if (!(REPORT_PARAMS as readonly string[]).includes(p)) {
+      throw new BatchmeterError(ErrorCode.Config, `Report ${name}: unknown parameter "${p}" in its @params line; use ${REPORT_PARAMS.join(', ')}.`)
+    }
+  }
+  return { name, title: header.get('title') ?? name, description: header.get('description') ?? '', sql, params: params as ReportParamName[] }
+}

@@ -1,5 +1,4 @@
-import { mkdtemp, opendir, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { opendir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import {
   DuckDBInstance,
@@ -53,7 +52,7 @@ const DEAD_LETTER_COLUMNS: readonly (readonly [string, string])[] = DEAD_LETTER_
 const DEAD_LETTER_DIR = DEAD_LETTER_TABLE.folder
 /** Dead-letter files: `.ndjson` as the sink writes them, also `.json`, `.jsonl`, gzipped or not. */
 const DEAD_LETTER_GLOB = '*.*json*'
-const isDeadLetterFile = (name: string): boolean => /\.[^.]*json/.test(name)
+const isDeadLetterFile = (name: string): boolean => !name.startsWith('.') && /\.[^.]*json/.test(name)
 
 const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`
 const ident = (s: string): string => `"${s.replaceAll('"', '""')}"`
@@ -76,7 +75,7 @@ function tableViewSql(spec: TableSpec, dataDir: string, hasFiles: boolean): stri
 function deadLetterViewSql(dataDir: string, hasFiles: boolean): string {
   const empty = emptyRelation(DEAD_LETTER_COLUMNS)
   if (!hasFiles) return empty
-  const glob = sqlString(join(dataDir, DEAD_LETTER_DIR, '**', DEAD_LETTER_GLOB))
+  const glob = sqlString(join(dataDir, DEAD_LETTER_DIR, 'dt=*', DEAD_LETTER_GLOB))
   const columns = `{${DEAD_LETTER_COLUMNS.map(([n, t]) => `${sqlString(n)}: ${sqlString(t)}`).join(', ')}}`
   return `${empty} UNION ALL BY NAME SELECT * FROM read_json(${glob}, format = 'newline_delimited', columns = ${columns}, hive_partitioning = true, hive_types = {'dt': DATE})`
 }
@@ -183,7 +182,6 @@ export async function createLocalEngine({ dataDir }: LocalEngineOptions): Promis
 
   let closed = false
   const cache = createScannedBytesCache()
-  const profileDir = await mkdtemp(join(tmpdir(), 'batchmeter-profile-'))
   let turn: Promise<unknown> = Promise.resolve()
   /** One statement at a time on the one connection (views, profiling settings and the query must not interleave). */
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -202,7 +200,7 @@ export async function createLocalEngine({ dataDir }: LocalEngineOptions): Promis
     if (closed) throw new BatchmeterError(ErrorCode.Usage, 'The local engine is closed; create a new one with createLocalEngine().')
   }
   return {
-    query(sql, params = []) {
+    async query(sql, params = []) {
       checkOpen()
       const values = params.map(toDuckDBValue)
       return serial(async () => {
@@ -215,26 +213,28 @@ export async function createLocalEngine({ dataDir }: LocalEngineOptions): Promis
         }
       })
     },
-    queryDetailed(sql, params = []) {
+    async queryDetailed(sql, params = []) {
       checkOpen()
       const values = params.map(toDuckDBValue)
       return serial(async () => {
-        const profile = join(profileDir, 'profile.json')
         try {
           await refreshViews()
-          await rm(profile, { force: true })
-          await connection.run(`PRAGMA profiling_output = ${sqlString(profile)}`)
-          await connection.run("PRAGMA enable_profiling = 'json'")
+          // The FileSystem log records each read the query makes: what pruning and projection left.
+          await connection.run('CALL truncate_duckdb_logs()')
+          await connection.run("CALL enable_logging('FileSystem')")
           let reader
           try {
             reader = await connection.runAndReadAll(sql, values.length > 0 ? values : undefined)
           } finally {
-            await connection.run('PRAGMA disable_profiling')
+            await connection.run('CALL disable_logging()')
           }
+          const reads = (await connection.runAndReadAll("SELECT path, pos::BIGINT AS pos, bytes::BIGINT AS bytes FROM duckdb_logs_parsed('FileSystem') WHERE op = 'READ'"))
+            .getRowObjectsJS()
+            .map((r) => ({ path: String(r.path), pos: Number(r.pos), bytes: Number(r.bytes) }))
+          await connection.run('CALL truncate_duckdb_logs()')
           const columns = reader.columnNames().map((name, i) => ({ name, type: athenaTypeOf(reader.columnTypes()[i]!) }))
           const rows = reader.convertRowObjects(plainValue)
-          const profiled = await readFile(profile, 'utf8').then((t) => JSON.parse(t) as unknown, () => undefined)
-          return { columns, rows, scannedBytes: profiled === undefined ? 0 : await scannedBytes(connection, profiled, cache) }
+          return { columns, rows, scannedBytes: await scannedBytes(connection, reads, cache) }
         } catch (cause) {
           return fail(cause, values.length)
         }
@@ -246,7 +246,6 @@ export async function createLocalEngine({ dataDir }: LocalEngineOptions): Promis
       await turn
       connection.closeSync()
       instance.closeSync()
-      await rm(profileDir, { recursive: true, force: true })
     },
   }
 }

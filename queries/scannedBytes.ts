@@ -1,116 +1,84 @@
 /**
- * Bytes a query scanned, the way Athena bills Parquet: the column chunks of the columns
- * it reads, in the files its partition filter keeps (footers and row-group skipping
- * aside). Worked out from DuckDB's JSON profile: each READ_PARQUET operator names its
- * projected columns, its file filter on `dt` and a sample of its files (which tells the
- * table folder); the folder's files are then filtered by the same expression and the
- * chunk sizes summed from their Parquet footers. JSON scans (dead letters) count whole files.
+ * Bytes a query scanned, the way Athena bills Parquet: the column chunks it reads.
+ * Measured, not estimated: DuckDB's FileSystem log records every read (path, position,
+ * length) the query made; per Parquet file, the union of those byte ranges is
+ * intersected with the file's column-chunk regions (from its footer), so footer reads
+ * and overlapping reads are not counted and partition pruning and column projection
+ * show as they happened. Other files (dead-letter JSON) count every byte read.
  */
-import { readdir, stat } from 'node:fs/promises'
-import { dirname, join, sep } from 'node:path'
+import { stat } from 'node:fs/promises'
 import type { DuckDBConnection } from '@duckdb/node-api'
 
-interface ProfileNode {
-  extra_info?: Record<string, unknown>
-  children?: ProfileNode[]
+export interface FileRead {
+  path: string
+  pos: number
+  bytes: number
 }
 
-interface ScanInfo {
-  kind: 'parquet' | 'json'
-  folder: string
-  columns: string[]
-  fileFilter: string | undefined
-}
-
-const listOf = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v !== '' ? v.split('\n').map((s) => s.trim()).filter(Boolean) : [])
-
-/** The table folder of a data file: the path up to its `dt=` segment. */
-function tableFolder(file: string): string {
-  const at = file.indexOf(`${sep}dt=`)
-  return at < 0 ? dirname(file) : file.slice(0, at)
-}
-
-function scansOf(node: ProfileNode, out: ScanInfo[] = []): ScanInfo[] {
-  const info = node.extra_info ?? {}
-  const fn = info.Function
-  if (fn === 'READ_PARQUET' || fn === 'READ_JSON' || fn === 'READ_JSON_AUTO') {
-    const first = String(info['Filename(s)'] ?? '').split(', ')[0]
-    if (first) {
-      out.push({
-        kind: fn === 'READ_PARQUET' ? 'parquet' : 'json',
-        folder: tableFolder(first),
-        columns: listOf(info.Projections).filter((c) => c !== 'dt'),
-        fileFilter: typeof info['File Filters'] === 'string' ? info['File Filters'] : undefined,
-      })
-    }
-  }
-  for (const child of node.children ?? []) scansOf(child, out)
-  return out
-}
-
-async function filesUnder(dir: string, ext: RegExp): Promise<string[]> {
-  const out: string[] = []
-  const walk = async (d: string): Promise<void> => {
-    const entries = await readdir(d, { withFileTypes: true }).catch(() => [])
-    for (const e of entries) {
-      const p = join(d, e.name)
-      if (e.isDirectory()) await walk(p)
-      else if (e.isFile() && ext.test(e.name)) out.push(p)
-    }
-  }
-  await walk(dir)
-  return out.sort()
-}
-
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`
+type Range = readonly [start: number, end: number]
 
 export interface ScannedBytesCache {
-  /** `path\0size\0mtime` → compressed bytes per top-level column. */
-  chunks: Map<string, Map<string, number>>
+  /** `path\0size\0mtime` → the file's column-chunk byte ranges, merged. */
+  chunks: Map<string, Range[]>
 }
 
 export const createScannedBytesCache = (): ScannedBytesCache => ({ chunks: new Map() })
 
-/** Files of the folder kept by DuckDB's file filter (an expression over `dt`). */
-async function keptFiles(connection: DuckDBConnection, files: string[], filter: string | undefined): Promise<string[]> {
-  if (filter === undefined || files.length === 0) return files
-  const rows = files.map((f) => {
-    const m = /dt=(\d{4}-\d{2}-\d{2})/.exec(f)
-    return `(${sqlString(f)}, ${m ? `DATE ${sqlString(m[1] as string)}` : 'NULL::DATE'})`
-  })
-  const reader = await connection.runAndReadAll(`SELECT file FROM (VALUES ${rows.join(', ')}) files(file, dt) WHERE ${filter}`)
-  return reader.getRowObjectsJS().map((r) => String(r.file))
+const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`
+
+/** Sorted, non-overlapping union of ranges. */
+export function mergeRanges(ranges: readonly Range[]): Range[] {
+  const sorted = [...ranges].filter(([s, e]) => e > s).sort((a, b) => a[0] - b[0])
+  const out: [number, number][] = []
+  for (const [s, e] of sorted) {
+    const last = out[out.length - 1]
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e)
+    else out.push([s, e])
+  }
+  return out
 }
 
-async function chunkSizes(connection: DuckDBConnection, file: string, cache: ScannedBytesCache): Promise<Map<string, number>> {
+/** Bytes in both unions (each sorted and merged). */
+function overlap(a: readonly Range[], b: readonly Range[]): number {
+  let total = 0
+  let i = 0
+  let j = 0
+  while (i < a.length && j < b.length) {
+    const [as, ae] = a[i] as Range
+    const [bs, be] = b[j] as Range
+    total += Math.max(0, Math.min(ae, be) - Math.max(as, bs))
+    if (ae < be) i++
+    else j++
+  }
+  return total
+}
+
+async function chunkRanges(connection: DuckDBConnection, file: string, cache: ScannedBytesCache): Promise<Range[]> {
   const s = await stat(file)
   const key = `${file}\0${s.size}\0${s.mtimeMs}`
   const hit = cache.chunks.get(key)
   if (hit) return hit
-  const reader = await connection.runAndReadAll(`SELECT path_in_schema AS path, sum(total_compressed_size)::BIGINT AS bytes FROM parquet_metadata(${sqlString(file)}) GROUP BY 1`)
-  const sizes = new Map<string, number>()
-  for (const r of reader.getRowObjectsJS()) {
-    // Map columns have several leaves (tags.key_value.key…): count them under the top-level name.
-    const top = String(r.path).split('.')[0] as string
-    sizes.set(top, (sizes.get(top) ?? 0) + Number(r.bytes))
-  }
-  cache.chunks.set(key, sizes)
-  return sizes
+  const reader = await connection.runAndReadAll(
+    `SELECT coalesce(least(dictionary_page_offset, data_page_offset), data_page_offset)::BIGINT AS start, total_compressed_size::BIGINT AS size FROM parquet_metadata(${sqlString(file)})`,
+  )
+  const ranges = mergeRanges(reader.getRowObjectsJS().map((r) => [Number(r.start), Number(r.start) + Number(r.size)] as const))
+  cache.chunks.set(key, ranges)
+  return ranges
 }
 
-/** Bytes scanned by the query whose DuckDB JSON profile is `profile`. */
-export async function scannedBytes(connection: DuckDBConnection, profile: unknown, cache: ScannedBytesCache): Promise<number> {
+/** Column-chunk bytes (Parquet) and bytes (other files) that `reads` touched. */
+export async function scannedBytes(connection: DuckDBConnection, reads: readonly FileRead[], cache: ScannedBytesCache): Promise<number> {
+  const byFile = new Map<string, Range[]>()
+  for (const r of reads) {
+    let list = byFile.get(r.path)
+    if (!list) byFile.set(r.path, (list = []))
+    list.push([r.pos, r.pos + r.bytes])
+  }
   let total = 0
-  for (const scan of scansOf(profile as ProfileNode)) {
-    const files = await keptFiles(connection, await filesUnder(scan.folder, scan.kind === 'parquet' ? /\.parquet$/ : /json/), scan.fileFilter)
-    for (const file of files) {
-      if (scan.kind === 'json') {
-        total += (await stat(file)).size
-        continue
-      }
-      const sizes = await chunkSizes(connection, file, cache)
-      for (const c of scan.columns) total += sizes.get(c) ?? 0
-    }
+  for (const [path, ranges] of byFile) {
+    const read = mergeRanges(ranges)
+    if (path.endsWith('.parquet')) total += overlap(read, await chunkRanges(connection, path, cache))
+    else total += read.reduce((a, [s, e]) => a + e - s, 0)
   }
   return total
 }

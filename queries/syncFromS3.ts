@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs'
-import { mkdir, readFile, realpath, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, realpath, rename, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises'
 import { randomUUID } from 'node:crypto'
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path'
 import { Readable } from 'node:stream'
@@ -85,8 +85,13 @@ async function readManifest(dir: string, source: string): Promise<Manifest> {
 
 async function writeManifest(dir: string, manifest: Manifest): Promise<void> {
   const tmp = join(dir, TMP_DIR, `manifest-${randomUUID()}`)
-  await writeFile(tmp, JSON.stringify(manifest))
-  await rename(tmp, join(dir, MANIFEST))
+  try {
+    await writeFile(tmp, JSON.stringify(manifest))
+    await rename(tmp, join(dir, MANIFEST))
+  } catch (error) {
+    await rm(tmp, { force: true })
+    throw error
+  }
 }
 
 const sizeOf = async (path: string): Promise<number | undefined> => (await stat(path).catch(() => undefined))?.size
@@ -96,6 +101,17 @@ async function pruneEmptyFolders(from: string, dir: string): Promise<void> {
   for (let d = from; d.startsWith(dir + sep); d = dirname(d)) {
     if (!(await rmdir(d).then(() => true, () => false))) return
   }
+}
+
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT'])
+
+/** The local folder is full: say which folder, how much room is left, and what to do. */
+async function diskFull(dir: string, key: string, cause: unknown): Promise<BatchmeterError> {
+  const free = await statfs(dir).then((s) => `${Math.round((s.bavail * s.bsize) / 1024 / 1024)} MiB free`, () => 'free space unknown')
+  return new BatchmeterError(ErrorCode.LocalCache, `No space left in the local cache folder ${dir} (${free}) while downloading "${key}"; free some space or point the cache at a larger disk. Nothing partial was kept.`, {
+    cause,
+    context: { dir, key },
+  })
 }
 
 function s3Error(action: string, key: string, cause: unknown): BatchmeterError {
@@ -176,6 +192,7 @@ export async function syncFromS3(options: SyncFromS3Options): Promise<SyncFromS3
     } catch (cause) {
       await rm(tmp, { force: true })
       if ((cause as { name?: string }).name === 'NoSuchKey') return // deleted since the listing: gone
+      if (DISK_FULL.has((cause as { code?: string }).code ?? '')) throw await diskFull(dir, o.key, cause)
       throw s3Error('download', o.key, cause)
     }
   }
@@ -190,8 +207,11 @@ export async function syncFromS3(options: SyncFromS3Options): Promise<SyncFromS3
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, queue.length)) }, worker))
   } finally {
-    // Keep what was done, even on failure: the next sync skips it.
-    await writeManifest(dir, manifest)
+    // Keep what was done, even on failure: the next sync skips it. A manifest that cannot
+    // be written (the disk is full) must not hide the download's own error.
+    await writeManifest(dir, manifest).catch((error: unknown) => {
+      if (failure === undefined) throw error
+    })
   }
   if (failure !== undefined) throw failure
   return result

@@ -166,13 +166,13 @@ describe('usage-by-queue report', () => {
   })
 
   it('gives exact numbers per queue, ordered by vCPU hours, array parents excluded', async () => {
-    const result = await engine.query(loadReportSql('usage-by-queue'), ['2024-05-01', '2024-05-31'])
+    const result = await engine.query(loadReportSql('usage-by-queue'), ['2024-05-01', '2024-05-31', '', ''])
     expect(result).toEqual(expected)
   })
 
   it('binds the dates: a quote in a parameter neither breaks the SQL nor injects', async () => {
     const injected = "2024-05-01' OR '1'='1"
-    const outcome = await engine.query(loadReportSql('usage-by-queue'), [injected, '2024-05-31']).then(
+    const outcome = await engine.query(loadReportSql('usage-by-queue'), [injected, '2024-05-31', '', '']).then(
       (result) => ({ result }),
       (error: unknown) => ({ error }),
     )
@@ -184,8 +184,8 @@ describe('usage-by-queue report', () => {
       expect(outcome.result).toEqual(expected)
     }
     const dropAttempt = "2024-05-01'); DROP VIEW jobs; --"
-    await engine.query(loadReportSql('usage-by-queue'), [dropAttempt, '2024-05-31']).catch(() => undefined)
-    expect(await engine.query(loadReportSql('usage-by-queue'), ['2024-05-01', '2024-05-31'])).toEqual(expected)
+    await engine.query(loadReportSql('usage-by-queue'), [dropAttempt, '2024-05-31', '', '']).catch(() => undefined)
+    expect(await engine.query(loadReportSql('usage-by-queue'), ['2024-05-01', '2024-05-31', '', ''])).toEqual(expected)
   })
 })
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
-import pino from 'pino'
 import { createCloudWatchClient, createKinesisClient, createS3Client } from '../../core/awsClients.js'
 import { loadConfig } from '../../core/config.js'
+import { createLogger } from '../../core/createLogger.js'
 import { BatchmeterError, ErrorCode } from '../../core/errors.js'
 import { createS3ObjectStore } from '../../consumers/sinks/s3ObjectStore.js'
 import { startStandaloneConsumer } from '../../consumers/standaloneConsumer.js'
@@ -68,7 +68,7 @@ export function registerConsume(program: Command): void {
       })
       if (!config.stream) throw usage('--stream <name> (or BATCHMETER_STREAM, or "stream" in --config) is required')
       if (!config.bucket) throw usage('--bucket <bucket> (or BATCHMETER_BUCKET, or "bucket" in --config) is required')
-      const logger = pino({ level: config.logLevel }, pino.destination(2))
+      const logger = createLogger(config.logLevel)
       const kinesis = createKinesisClient({ region: config.region, endpoint: opts.kinesisEndpointUrl ?? opts.endpointUrl })
       const s3 = createS3Client({ region: config.region, endpoint: opts.s3EndpointUrl ?? opts.endpointUrl })
       if (opts.metrics !== undefined && opts.metrics !== 'cloudwatch') throw usage(`--metrics ${opts.metrics}: the only target is "cloudwatch"; use --metrics-out <file> for EMF lines`)
@@ -82,6 +82,7 @@ export function registerConsume(program: Command): void {
           : undefined
       const startAt = config.startAt === 'TRIM_HORIZON' || config.startAt === 'LATEST' ? config.startAt : { timestamp: new Date(config.startAt) }
       const progress = createProgressLine('consume', process.stderr, 5000)
+      let retentionGaps = 0
       const consumer = await startStandaloneConsumer({
         kinesis,
         streamName: config.stream,
@@ -95,6 +96,7 @@ export function registerConsume(program: Command): void {
         storeOptions: { retainAfterTerminalMs: config.retainAfterTerminalHours * 3600_000, maxAgeMs: config.maxJobAgeDays * 86_400_000 },
         logger,
         onStep: killSwitch(process.env.BATCHMETER_KILL_AT),
+        onRetentionGap: () => void retentionGaps++,
         ...(publisher ? { metrics: { publisher, config: metricsConfig } } : {}),
         onProgress: (p) =>
           progress.update(p.counters.records, 'records', `lag ${Math.max(0, ...Object.values(p.millisBehindLatest))} ms, ${p.counters.duplicates} duplicates, ${p.counters.deadLetters} dead letters, ${p.jobsInState} jobs in state`),
@@ -110,7 +112,7 @@ export function registerConsume(program: Command): void {
       try {
         const result = await consumer.done
         progress.done(`${result.counters.records} records, ${result.eventsWritten} events and ${result.counters.jobsFinished} finished jobs written in ${result.filesWritten} files`)
-        process.stdout.write(`${JSON.stringify({ ...result.counters, events_written: result.eventsWritten, files_written: result.filesWritten, flushes: result.flushes })}\n`)
+        process.stdout.write(`${JSON.stringify({ ...result.counters, events_written: result.eventsWritten, files_written: result.filesWritten, flushes: result.flushes, retention_gaps: retentionGaps })}\n`)
       } finally {
         process.off('SIGINT', onSignal)
         process.off('SIGTERM', onSignal)

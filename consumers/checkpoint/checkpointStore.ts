@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { BatchmeterError, ErrorCode } from '../../core/errors.js'
-import type { ObjectStore } from '../sinks/objectStore.js'
+import { type ObjectStore, safeSegment } from '../sinks/objectStore.js'
 
 /** Shard id → last sequence number whose effects are in S3, or SHARD_END once a closed shard was read to its end. */
 export type ShardPositions = Record<string, string>
@@ -35,7 +35,8 @@ export class CheckpointStore {
     streamName: string,
   ) {
     const p = prefix.replace(/^\/+|\/+$/g, '')
-    this.base = `${p ? `${p}/` : ''}_batchmeter/consumer/${streamName.replace(/[^A-Za-z0-9._-]/g, '_')}`
+    // One safe key segment whatever the name ('..' and '' included); real stream names are unchanged.
+    this.base = `${p ? `${p}/` : ''}_batchmeter/consumer/${safeSegment(streamName)}`
   }
 
   get intentKey(): string {

@@ -52,6 +52,21 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions) {
     )
   }
 
+  /** Whether the job's item is exactly this write (same version, chunk and entry). */
+  const holdsWrite = async (w: JobWrite): Promise<boolean> => {
+    const res = await withRetry(() => client.send(new GetItemCommand({ TableName: tableName, Key: { [STATE_TABLE.partitionKey]: { S: jobKey(w.jobId) } }, ConsistentRead: true })), retry).catch(
+      (e: unknown) => fail('reading back job state', e, { jobId: w.jobId }),
+    )
+    const item = res.Item
+    return (
+      item?.version?.N === String(w.job.version) &&
+      item.shard?.S === w.job.shard &&
+      item.fromSeq?.S === w.job.fromSequence &&
+      item.entry?.S === JSON.stringify(w.job.entry) &&
+      item.before?.S === (w.job.before ? JSON.stringify(w.job.before) : undefined)
+    )
+  }
+
   return {
     /** The stored items of these jobs (strongly consistent reads); jobs without an item are absent from the map. */
     async loadJobs(jobIds: readonly string[]): Promise<Map<string, StoredJob>> {
@@ -88,7 +103,10 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions) {
             ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': STATE_TABLE.partitionKey } }
             : { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': { N: String(w.expectedVersion) } } }),
         })
-        await withRetry(() => client.send(put), retry).catch((e: unknown) => {
+        await withRetry(() => client.send(put), retry).catch(async (e: unknown) => {
+          // A retried write whose first try landed but whose answer was lost fails its own
+          // condition: when the item holds exactly what we wrote, the write succeeded.
+          if (isConditionFailure(e) && (await holdsWrite(w))) return
           if (isConditionFailure(e)) {
             throw new BatchmeterError(
               ErrorCode.State,

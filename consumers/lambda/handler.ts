@@ -5,8 +5,8 @@
  * container's life; everything else is `createKinesisHandler`.
  */
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
-import pino from 'pino'
 import { createDynamoDbClient, createS3Client } from '../../core/awsClients.js'
+import { createLogger } from '../../core/createLogger.js'
 import { createEmfPublisher } from '../metrics/emfPublisher.js'
 import { createS3ObjectStore } from '../sinks/s3ObjectStore.js'
 import { type HandlerContext, type KinesisHandler, createKinesisHandler } from './createKinesisHandler.js'
@@ -19,7 +19,7 @@ let ready: KinesisHandler | undefined
 function fromEnvironment(): KinesisHandler {
   const config = lambdaConfigFromEnv()
   // Logs to stderr; stdout carries only the EMF lines.
-  const logger = pino({ level: config.logLevel }, pino.destination(2))
+  const logger = createLogger(config.logLevel)
   const s3 = createS3Client()
   const dynamo = createDynamoDbClient()
   return createKinesisHandler({

@@ -88,17 +88,33 @@ export interface JobUsage {
   vcpuSeconds: number
   memoryGibSeconds: number
   gpuSeconds: number
+  /**
+   * A duration came out negative (stoppedAt before startedAt, startedAt before
+   * createdAt: clocks that disagree) and was counted as 0. The row keeps the raw
+   * timestamps, so the skew stays visible; usage is never negative.
+   */
+  clockSkewed: boolean
 }
 
 export function jobUsage(event: JobStateEvent): JobUsage {
   const attempts = event.attempts
   const first = attempts[0]
   const last = attempts[attempts.length - 1]
-  const waitS = first?.startedAt != null && event.createdAt != null ? (first.startedAt - event.createdAt) / 1000 : null
-  const runS = last?.startedAt != null && last.stoppedAt != null ? (last.stoppedAt - last.startedAt) / 1000 : null
-  if (event.isArrayParent) return { waitS, runS, billedS: 0, vcpuSeconds: 0, memoryGibSeconds: 0, gpuSeconds: 0 }
+  let clockSkewed = false
+  // Billing-grade: a span (ms) between two clocks that disagree is 0, never negative.
+  const spanMs = (from: number | null | undefined, to: number | null | undefined): number | null => {
+    if (from == null || to == null) return null
+    if (to >= from) return to - from
+    clockSkewed = true
+    return 0
+  }
+  const seconds = (ms: number | null): number | null => (ms === null ? null : ms / 1000)
+  const waitS = seconds(spanMs(event.createdAt, first?.startedAt))
+  const runS = seconds(spanMs(last?.startedAt, last?.stoppedAt))
+  if (event.isArrayParent) return { waitS, runS, billedS: 0, vcpuSeconds: 0, memoryGibSeconds: 0, gpuSeconds: 0, clockSkewed }
+  // Whole milliseconds add up exactly; divide once.
   let billedMs = 0
-  for (const a of attempts) if (a.startedAt != null && a.stoppedAt != null) billedMs += a.stoppedAt - a.startedAt
+  for (const a of attempts) billedMs += spanMs(a.startedAt, a.stoppedAt) ?? 0
   const billedS = billedMs / 1000
   return {
     waitS,
@@ -107,6 +123,7 @@ export function jobUsage(event: JobStateEvent): JobUsage {
     vcpuSeconds: (event.vcpus ?? 0) * billedS,
     memoryGibSeconds: ((event.memoryMib ?? 0) / 1024) * billedS,
     gpuSeconds: (event.gpus ?? 0) * billedS,
+    clockSkewed,
   }
 }
 

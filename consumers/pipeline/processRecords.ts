@@ -21,6 +21,8 @@ export interface PipelineCounters {
   skipped: number
   deadLetters: number
   jobsFinished: number
+  /** Finished jobs whose timestamps disagree (a negative wait, run or attempt): those spans count as 0. */
+  clockSkewed: number
 }
 
 /** A finished job, for metrics publishers (distributions need each value). */
@@ -58,7 +60,7 @@ const MAX_RECORD_BYTES = 1024 * 1024
  * No I/O: the edges feed records and write what `drain()` returns.
  */
 export class Pipeline {
-  readonly counters: PipelineCounters = { records: 0, stateChanges: 0, queueBlocked: 0, duplicates: 0, late: 0, skipped: 0, deadLetters: 0, jobsFinished: 0 }
+  readonly counters: PipelineCounters = { records: 0, stateChanges: 0, queueBlocked: 0, duplicates: 0, late: 0, skipped: 0, deadLetters: 0, jobsFinished: 0, clockSkewed: 0 }
   readonly store: JobStateStore
   private readonly now: () => number
   private readonly decoder = new TextDecoder('utf-8', { fatal: true })
@@ -133,6 +135,7 @@ export class Pipeline {
     if (applied.firstSeen && !event.isArrayParent) this.minutes.submitted(event.jobQueue, event.eventTime)
     if (!applied.terminal) return
     const usage = jobUsage(event)
+    if (usage.clockSkewed) this.counters.clockSkewed++
     this.jobs.push(jobRow(event, usage))
     if (event.isArrayParent) return
     this.counters.jobsFinished++

@@ -52,6 +52,21 @@ export interface KinesisSourceLimits {
   atTimestampTimeoutMs?: number
 }
 
+/**
+ * A shard resumed from a checkpoint whose record is no longer in the stream: records
+ * written after the checkpoint and before `oldestAvailable` (if there were any) expired
+ * past the stream's retention before they were read. Kinesis does not say how many.
+ */
+export interface RetentionGap {
+  shardId: string
+  /** The checkpointed sequence number (already processed). */
+  checkpoint: string
+  /** The oldest record still in the shard, where reading resumes. */
+  oldestAvailable: string
+  /** Its ApproximateArrivalTimestamp (epoch ms), when Kinesis gave one. */
+  oldestArrivalMs?: number
+}
+
 export interface KinesisSourceOptions {
   client: Pick<KinesisClient, 'send'>
   streamName: string
@@ -67,6 +82,8 @@ export interface KinesisSourceOptions {
   limits?: KinesisSourceLimits
   /** End `batches()` once every open shard returned no records, 0 ms behind, for `idleMs`. */
   stopWhenIdle?: { idleMs: number }
+  /** Called when a resumed shard's checkpoint is past retention (also logged as a warning and kept in `shardStatus()`). */
+  onRetentionGap?: (gap: RetentionGap) => void
 }
 
 export interface ShardStatus {
@@ -81,6 +98,8 @@ export interface ShardStatus {
   millisBehindLatest?: number
   /** Since when (epoch ms) the shard has returned nothing, if it is idle. */
   idleSince?: number
+  /** Set when records after the checkpoint may have expired before they were read. */
+  retentionGap?: RetentionGap
 }
 
 export interface KinesisSource {
@@ -273,9 +292,51 @@ export function createKinesisSource(options: KinesisSourceOptions): KinesisSourc
     return out.ShardIterator
   }
 
+  /**
+   * The oldest record still in the shard (TRIM_HORIZON, one record), or undefined when
+   * it holds none. Kinesis may answer a few empty pages while it walks over trimmed space.
+   */
+  async function oldestRecord(s: ShardEntry): Promise<{ sequenceNumber: string; arrivalMs?: number } | undefined> {
+    let iterator = await getIteratorOrEnd(s, { ShardIteratorType: 'TRIM_HORIZON' })
+    for (let page = 0; page < 5 && iterator !== undefined && !internal.signal.aborted; page++) {
+      const current: string = iterator
+      const out = await call('GetRecords', s.shardId, (abortSignal) => client.send(new GetRecordsCommand({ ShardIterator: current, Limit: 1 }), { abortSignal }))
+      const first = out.Records?.[0]
+      if (first?.SequenceNumber) return { sequenceNumber: first.SequenceNumber, ...(first.ApproximateArrivalTimestamp ? { arrivalMs: first.ApproximateArrivalTimestamp.getTime() } : {}) }
+      if (!out.NextShardIterator || (out.MillisBehindLatest ?? 0) === 0) return undefined
+      iterator = out.NextShardIterator
+    }
+    return undefined
+  }
+
+  /**
+   * Resuming after a checkpoint whose record has expired: Kinesis answers
+   * AFTER_SEQUENCE_NUMBER for a trimmed position without an error (and then walks
+   * empty pages to the trim horizon), so a gap would go unseen. Trimming goes in
+   * sequence order, so the checkpointed record is still there exactly when the oldest
+   * record is not newer than it; otherwise the gap is reported and reading starts at
+   * the trim horizon, which is everything that is left.
+   */
+  async function checkRetention(s: ShardEntry, start: Position): Promise<Position> {
+    const checkpoint = start.StartingSequenceNumber
+    if (start.ShardIteratorType !== 'AFTER_SEQUENCE_NUMBER' || checkpoint === undefined) return start
+    const oldest = await oldestRecord(s)
+    if (oldest === undefined || BigInt(oldest.sequenceNumber) <= BigInt(checkpoint)) return start
+    const gap: RetentionGap = { shardId: s.shardId, checkpoint, oldestAvailable: oldest.sequenceNumber, ...(oldest.arrivalMs === undefined ? {} : { oldestArrivalMs: oldest.arrivalMs }) }
+    s.retentionGap = gap
+    logger.warn(
+      { code: ErrorCode.KinesisRead, ...gap },
+      `shard ${s.shardId}: the checkpointed record has expired past the stream's retention; records written after it and before ${oldest.sequenceNumber} (if any) were never read. Resuming at the oldest record left; raise the stream's retention or restart the consumer sooner`,
+    )
+    options.onRetentionGap?.(gap)
+    return { ShardIteratorType: 'TRIM_HORIZON' }
+  }
+
   async function readShard(s: ShardEntry): Promise<void> {
-    const start = await startPosition(s)
-    if (start === 'read earlier' || start === 'skip') return endShard(s, start === 'skip')
+    const position = await startPosition(s)
+    if (position === 'read earlier' || position === 'skip') return endShard(s, position === 'skip')
+    const start = await checkRetention(s, position)
+    if (s.state === 'ended' || internal.signal.aborted) return // the shard is gone (expired) or we are stopping
     // Where to resume if the iterator expires before a record was handed out; for LATEST, the time we started.
     const origin: Position = start.ShardIteratorType === 'LATEST' ? { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(clock.now()) } : start
     let iterator = await getIteratorOrEnd(s, start)
@@ -415,7 +476,7 @@ export function createKinesisSource(options: KinesisSourceOptions): KinesisSourc
 
   function shardStatus(): ShardStatus[] {
     return [...shards.values()]
-      .map(({ listed: _l, closedAtStart: _c, bornLater: _b, unread: _u, ...status }) => ({ ...status, parentShardIds: [...status.parentShardIds] }))
+      .map(({ listed: _l, closedAtStart: _c, bornLater: _b, unread: _u, ...status }) => ({ ...status, parentShardIds: [...status.parentShardIds], ...(status.retentionGap ? { retentionGap: { ...status.retentionGap } } : {}) }))
       .sort((a, b) => (a.shardId < b.shardId ? -1 : 1))
   }
 

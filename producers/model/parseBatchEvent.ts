@@ -54,7 +54,30 @@ function optNumber(o: Obj, key: string, path: string, what = 'a number'): number
   return v
 }
 
-const optEpochMs = (o: Obj, key: string, path: string): number | null => optNumber(o, key, path, 'epoch milliseconds (a number)')
+/** The JS Date range: a timestamp outside it has no date, so no partition. */
+const MAX_EPOCH_MS = 8.64e15
+const INT32_MIN = -(2 ** 31)
+const INT32_MAX = 2 ** 31 - 1
+/** Larger than any job's vCPUs, GPUs or MiB of memory (multi-node jobs included). */
+const MAX_RESOURCE = 1e9
+
+/**
+ * Epoch milliseconds: a whole number within the Date range. A fraction or a number
+ * past the range could not be written as a Parquet timestamp or dated into a partition,
+ * and would stop every flush of its shard; it is a dead letter instead.
+ */
+function optEpochMs(o: Obj, key: string, path: string): number | null {
+  const v = optNumber(o, key, path, 'epoch milliseconds (a whole number)')
+  if (v !== null && (!Number.isInteger(v) || Math.abs(v) > MAX_EPOCH_MS)) throw new FieldError(`${path}${key}`, `${path}${key} must be epoch milliseconds (a whole number within ±${MAX_EPOCH_MS}), got ${describe(v)}`)
+  return v
+}
+
+/** A whole number that fits the tables' 32-bit integer columns (exit codes, array index and size, node count). */
+function optInt(o: Obj, key: string, path: string): number | null {
+  const v = optNumber(o, key, path, 'a whole number')
+  if (v !== null && (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX)) throw new FieldError(`${path}${key}`, `${path}${key} must be a whole number from ${INT32_MIN} to ${INT32_MAX}, got ${describe(v)}`)
+  return v
+}
 
 function describe(v: unknown): string {
   if (v === null) return 'null'
@@ -92,7 +115,7 @@ function readAttempts(detail: Obj): Attempt[] {
     return {
       startedAt: optEpochMs(a, 'startedAt', path),
       stoppedAt: optEpochMs(a, 'stoppedAt', path),
-      exitCode: container ? optNumber(container, 'exitCode', `${path}container.`) : null,
+      exitCode: container ? optInt(container, 'exitCode', `${path}container.`) : null,
       statusReason: optString(a, 'statusReason', path),
     }
   })
@@ -168,10 +191,14 @@ export function parseBatchEvent(raw: unknown): ParseOutcome {
 
     const attempts = readAttempts(detail)
     const resources = readJobResources(detail)
+    // Past any machine's size: multiplied by a run time it would turn a report's sums into Infinity.
+    for (const [name, value] of [['vCPUs', resources.vcpus], ['memory MiB', resources.memoryMib], ['GPUs', resources.gpus]] as const) {
+      if (value !== null && value > MAX_RESOURCE) throw new FieldError('detail.container', `the job asks for ${value} ${name}, more than ${MAX_RESOURCE}; this is not a real job's size`)
+    }
     const container = isObj(detail.container) ? detail.container : {}
     const arrayProps = isObj(detail.arrayProperties) ? detail.arrayProperties : {}
-    const arraySize = optNumber(arrayProps, 'size', 'detail.arrayProperties.')
-    const arrayIndex = optNumber(arrayProps, 'index', 'detail.arrayProperties.')
+    const arraySize = optInt(arrayProps, 'size', 'detail.arrayProperties.')
+    const arrayIndex = optInt(arrayProps, 'index', 'detail.arrayProperties.')
     const colon = jobId.indexOf(':')
     const nodeProps = isObj(detail.nodeProperties) ? detail.nodeProperties : {}
     const nodeDetails = isObj(detail.nodeDetails) ? detail.nodeDetails : {}
@@ -198,7 +225,7 @@ export function parseBatchEvent(raw: unknown): ParseOutcome {
         createdAt: optEpochMs(detail, 'createdAt', 'detail.'),
         startedAt: optEpochMs(detail, 'startedAt', 'detail.'),
         stoppedAt: optEpochMs(detail, 'stoppedAt', 'detail.'),
-        exitCode: optNumber(container, 'exitCode', 'detail.container.') ?? lastAttempt?.exitCode ?? null,
+        exitCode: optInt(container, 'exitCode', 'detail.container.') ?? lastAttempt?.exitCode ?? null,
         platform: readPlatform(detail),
         cpuArchitecture: optString(runtime, 'cpuArchitecture', 'detail.container.runtimePlatform.'),
         vcpus: resources.vcpus,
@@ -208,7 +235,7 @@ export function parseBatchEvent(raw: unknown): ParseOutcome {
         arrayParentId: arrayIndex !== null && colon > 0 ? jobId.slice(0, colon) : null,
         arrayIndex,
         isArrayParent: arraySize !== null && arrayIndex === null,
-        numNodes: optNumber(nodeProps, 'numNodes', 'detail.nodeProperties.'),
+        numNodes: optInt(nodeProps, 'numNodes', 'detail.nodeProperties.'),
         nodeIndex: optNumber(nodeDetails, 'nodeIndex', 'detail.nodeDetails.'),
         shareIdentifier: optString(detail, 'shareIdentifier', 'detail.'),
         schedulingPriority: optNumber(detail, 'schedulingPriority', 'detail.'),

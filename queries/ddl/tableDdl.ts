@@ -77,7 +77,8 @@ export interface TableDdlOptions {
   prefix: string
 }
 
-const quote = (s: string): string => `'${s.replaceAll("'", "''")}'`
+/** A Hive DDL string literal (Athena DDL is parsed by Hive: backslash escapes, not doubled quotes). */
+const quote = (s: string): string => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
 
 function checkIdent(what: string, name: string): string {
   if (!IDENT.test(name)) throw new BatchmeterError(ErrorCode.Config, `${what} "${name}" must be lowercase letters, digits and _ (Glue names).`)

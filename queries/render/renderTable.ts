@@ -31,8 +31,11 @@ const WHITESPACE_CONTROL = /[\t\n\r\v\f]+/g
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/g
 
-/** Text safe to print on a terminal: escape sequences and control characters removed, line breaks and tabs as one space. */
-const printable = (s: string): string => s.replace(ANSI, '').replace(WHITESPACE_CONTROL, ' ').replace(CONTROL, '')
+// Bidirectional overrides and isolates reorder what a terminal shows ("Trojan Source"): data must not.
+const BIDI = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+
+/** Text safe to print on a terminal: escape sequences, control and bidi-control characters removed, line breaks and tabs as one space. */
+const printable = (s: string): string => s.replace(ANSI, '').replace(WHITESPACE_CONTROL, ' ').replace(CONTROL, '').replace(BIDI, '')
 
 const isNumeric = (v: unknown): v is number | bigint => typeof v === 'number' || typeof v === 'bigint'
 

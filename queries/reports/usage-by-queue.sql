@@ -1,5 +1,6 @@
--- Usage by queue over a date range of job stop dates (the `dt` partition).
--- Parameters: 1 = from date, 2 = to date ('YYYY-MM-DD', inclusive).
+-- @title Usage by queue
+-- @description Jobs finished, outcomes, resource hours and wait times per queue, by job stop date.
+-- @params from, to, queues, queues
 -- Array parents are bookkeeping (their children carry the resources): excluded.
 -- Trino/Athena dialect; runs unchanged on the local DuckDB engine (see queries/trinoCompat.ts).
 SELECT
@@ -12,8 +13,9 @@ SELECT
   sum(gpu_seconds) / 3600.0 AS gpu_hours,
   avg(wait_s) AS avg_wait_s,
   approx_percentile(wait_s, 0.9) AS p90_wait_s
-FROM jobs
+FROM jobs_deduped
 WHERE dt BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+  AND (? = '' OR contains(split(?, ','), job_queue))
   AND NOT coalesce(is_array_parent, false)
 GROUP BY job_queue
 ORDER BY vcpu_hours DESC NULLS LAST, job_queue
