@@ -50,7 +50,8 @@ function renderTable(rows: readonly ResultRow[]): string {
   const table = new Table({
     head: columns.map(printable),
     colAligns: kinds.map((k) => (k.numeric ? 'right' : 'left')),
-    style: { head: [], border: [] }, // no colours: output stays plain text when piped
+    // No colours (output stays plain text when piped); compact: a rule under the header only.
+    style: { head: [], border: [], compact: true },
   })
   for (const row of rows) {
     table.push(
