@@ -236,3 +236,16 @@ export function loadPriceTable(file: string, base: PriceTable = DEFAULT_PRICES):
   }
   return parsePriceTable(json, file, base)
 }
+
+/** Prices from an environment variable holding a price table as JSON (what the CDK app sets); unset or empty → DEFAULT_PRICES. */
+export function priceTableFromEnv(env: NodeJS.ProcessEnv, name = 'BATCHMETER_PRICES_JSON'): PriceTable {
+  const text = env[name]?.trim()
+  if (!text) return DEFAULT_PRICES
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (cause) {
+    throw new BatchmeterError(ErrorCode.Config, `${name} is not JSON: ${(cause as Error).message}; set it to a price table (see README, Reports) or unset it for list prices`, { cause })
+  }
+  return parsePriceTable(json, name)
+}

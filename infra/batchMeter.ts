@@ -71,7 +71,7 @@ export class BatchMeter extends Construct {
       )
     }
     this.consumer = lambdaConsumer
-      ? new KinesisConsumer(this, 'Consumer', { ...props.consumer, stream: this.stream, retention, bucket: this.bucket, prefix, encryptionKey: this.encryptionKey, metrics: this.metrics })
+      ? new KinesisConsumer(this, 'Consumer', { ...props.consumer, stream: this.stream, retention, bucket: this.bucket, prefix, encryptionKey: this.encryptionKey, metrics: this.metrics, ...(props.prices ? { prices: props.prices } : {}) })
       : undefined
     this.analytics = new Analytics(this, 'Analytics', {
       bucket: this.bucket,

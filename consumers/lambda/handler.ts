@@ -28,6 +28,7 @@ function fromEnvironment(): KinesisHandler {
     gauges: createDynamoGauges({ client: dynamo, tableName: config.stateTable }),
     metrics: createEmfPublisher({ namespace: config.metrics.namespace, write: (text) => void process.stdout.write(text) }),
     metricsConfig: config.metrics,
+    prices: config.prices,
     prefix: config.prefix,
     retention: config.retention,
     maxRecordsPerCommit: config.maxRecordsPerCommit,

@@ -1,5 +1,6 @@
 import { loadConfig } from '../../core/config.js'
 import { BatchmeterError, ErrorCode } from '../../core/errors.js'
+import { type PriceTable, priceTableFromEnv } from '../../core/priceTable.js'
 import { type MetricsConfig, resolveMetricsConfig } from '../metrics/metricsConfig.js'
 import type { Retention } from './stateTable.js'
 
@@ -12,6 +13,8 @@ export interface LambdaConfig {
   metrics: MetricsConfig
   maxRecordsPerCommit: number | undefined
   logLevel: string
+  /** For the EstimatedCost metric; from BATCHMETER_PRICES_JSON, else list prices. */
+  prices: PriceTable
 }
 
 /** Environment variables the handler reads besides the shared BATCHMETER_* ones (bucket, prefix, retention, log level). */
@@ -53,5 +56,6 @@ export function lambdaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Lambd
     }),
     maxRecordsPerCommit,
     logLevel: config.logLevel,
+    prices: priceTableFromEnv(env),
   }
 }

@@ -1,3 +1,4 @@
+import type { PriceTable } from '../../core/priceTable.js'
 /**
  * The consumer Lambda (`consumers/lambda/handler.ts`) on the stream's event source
  * mapping, its DynamoDB state table and an SQS on-failure destination. Batch item
@@ -48,6 +49,8 @@ export interface KinesisConsumerProps extends ConsumerOptions {
   prefix: string
   encryptionKey: IKey
   metrics: MetricsConfig
+  /** Prices for the EstimatedCost metric. Default: list prices (`DEFAULT_PRICES`). */
+  prices?: PriceTable
 }
 
 function check(name: string, value: number, min: number, max: number): number {
@@ -76,6 +79,7 @@ export class KinesisConsumer extends Construct {
       [LAMBDA_ENV.namespace]: props.metrics.namespace,
       [LAMBDA_ENV.pipeline]: props.metrics.pipeline,
       [LAMBDA_ENV.byDefinition]: String(props.metrics.byDefinition),
+      ...(props.prices ? { BATCHMETER_PRICES_JSON: JSON.stringify(props.prices) } : {}),
       ...(o.maxRecordsPerCommit === undefined ? {} : { [LAMBDA_ENV.maxRecordsPerCommit]: String(check('maxRecordsPerCommit', o.maxRecordsPerCommit, 1, 10_000)) }),
     }
     this.fn = new BatchmeterFunction(this, 'Handler', {

@@ -8,7 +8,7 @@
 import { SNSClient } from '@aws-sdk/client-sns'
 import { createAthenaClient, createS3Client } from '../../core/awsClients.js'
 import { BatchmeterError, ErrorCode } from '../../core/errors.js'
-import { DEFAULT_PRICES, parsePriceTable, type PriceTable } from '../../core/priceTable.js'
+import { priceTableFromEnv } from '../../core/priceTable.js'
 import { createAthenaRunner } from '../athena/athenaRunner.js'
 import { athenaReportEngine } from '../reportEngine.js'
 import { createReportHandler, type ReportEvent, type ReportHandlerResult } from './createReportHandler.js'
@@ -17,13 +17,6 @@ function required(env: NodeJS.ProcessEnv, key: string): string {
   const v = env[key]
   if (!v) throw new BatchmeterError(ErrorCode.Config, `${key} is not set; the stack sets it (infra/reportHandlerContract.ts).`)
   return v
-}
-
-function pricesFrom(json: string | undefined): PriceTable {
-  if (!json) return DEFAULT_PRICES
-  const parsed: unknown = JSON.parse(json)
-  // A whole PriceTable (as infra serialises it) or a price-file override.
-  return parsePriceTable(parsed, 'BATCHMETER_PRICES_JSON')
 }
 
 let cached: ((event: ReportEvent) => Promise<ReportHandlerResult>) | undefined
@@ -40,7 +33,7 @@ export const handler = async (event: ReportEvent = {}): Promise<ReportHandlerRes
       bucket: required(env, 'BATCHMETER_BUCKET'),
       prefix: env.BATCHMETER_PREFIX ?? '',
       reports: (env.BATCHMETER_REPORTS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-      prices: pricesFrom(env.BATCHMETER_PRICES_JSON),
+      prices: priceTableFromEnv(env),
     })
   }
   return cached(event)
