@@ -26,7 +26,22 @@ export function loadReportSql(name: string, dir: string = REPORTS_DIR): string {
       context: { report: name, available },
     })
   }
-  return readFileSync(join(dir, `${name}.sql`), 'utf8')
+  return expandIncludes(readFileSync(join(dir, `${name}.sql`), 'utf8'), join(dir, 'fragments'), name)
+}
+
+/**
+ * Replaces each `-- @include NAME` line with `fragments/NAME.sql`, so SQL that several
+ * reports share (the cost reports' pricing CTEs) is written once. Athena has no
+ * parameterised views, so the sharing happens here, before the text is bound and run.
+ */
+function expandIncludes(sql: string, fragmentsDir: string, report: string): string {
+  return sql.replace(/^--\s*@include\s+(\S+)\s*$/gm, (_, fragment: string) => {
+    const available = readdirSync(fragmentsDir).filter((f) => f.endsWith('.sql')).map((f) => f.slice(0, -'.sql'.length))
+    if (!available.includes(fragment)) {
+      throw new BatchmeterError(ErrorCode.Config, `Report ${report} includes "${fragment}", which is not in ${fragmentsDir} (${available.join(', ') || 'empty'}).`)
+    }
+    return readFileSync(join(fragmentsDir, `${fragment}.sql`), 'utf8').replace(/\n$/, '')
+  })
 }
 
 /** The named values a canned report binds, in the order its `?` placeholders need them. */
