@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { isBatchmeterError } from '../core/errors.js'
 import { registerCompact } from './commands/compact.js'
@@ -8,9 +9,15 @@ import { registerIngest } from './commands/ingest.js'
 import { registerQuery } from './commands/query.js'
 import { registerReport } from './commands/report.js'
 
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
+
 export function buildCli(): Command {
   const program = new Command('batchmeter')
     .description('AWS Batch usage and cost analytics: EventBridge → Kinesis → Parquet on S3, metrics and reports')
+    .version(packageVersion(), '--version', 'print the batchmeter version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
   for (const register of [registerDemo, registerGenerate, registerConsume, registerIngest, registerQuery, registerReport, registerCompact]) register(program)

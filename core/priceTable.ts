@@ -151,7 +151,7 @@ const QUEUE_NAME = /^[A-Za-z0-9_-]{1,128}$/
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 
 function priceFileError(file: string, path: string, problem: string): BatchmeterError {
-  return new BatchmeterError(ErrorCode.Config, `price file ${file}: ${path} ${problem}. See README "Prices" for the format.`, { context: { file, path } })
+  return new BatchmeterError(ErrorCode.Config, `price file ${file}: ${path} ${problem}. See README, Reports (prices) for the format.`, { context: { file, path } })
 }
 
 function readRate(file: string, path: string, value: unknown, base: PriceRate | undefined): PriceRate {

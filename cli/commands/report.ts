@@ -95,7 +95,7 @@ export function registerReport(program: Command): void {
     .option('--queue <name...>', 'only these job queues')
     .addOption(new Option('--format <format>', 'output format').choices(BUNDLE_FORMATS).default('table'))
     .option('--out <file>', 'write the output to this file instead of stdout')
-    .option('--prices <file>', 'price file (JSON) overriding the default list prices; see README "Prices"')
+    .option('--prices <file>', 'price file (JSON) overriding the default list prices; see README, Reports (prices)')
     .option('--tag <key>', 'tag whose values cost-by-tag groups by', 'team')
   addEngineOptions(cmd).action(async (name: string, flags: ReportFlags) => {
     const to = flags.to ?? yesterday()
