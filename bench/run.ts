@@ -5,6 +5,9 @@ import Table from 'cli-table3'
 import { generateWorkload } from '../producers/generator/generateWorkload.js'
 import type { BenchResult } from './benchResult.js'
 import { benchConsumerThroughput } from './consumerThroughput.js'
+import { benchParquetWriters } from './parquetWriters.js'
+import { JobStateStore } from '../consumers/pipeline/jobStateStore.js'
+import { Pipeline } from '../consumers/pipeline/processRecords.js'
 import { benchSoak } from './soak.js'
 import { benchQueryScan } from './queryScan.js'
 
@@ -18,6 +21,13 @@ async function main(): Promise<void> {
   const events = records.filter((r) => r.kind !== 'malformed')
   log(`consumer throughput over ${events.length} records…`)
   results.push(...benchConsumerThroughput(events))
+
+  // The Parquet writer choice, measured on the job_events rows of the same records.
+  const pipeline = new Pipeline({ store: new JobStateStore(), now: () => 0 })
+  events.forEach((r, i) => pipeline.processRecord({ data: r.data, shardId: 'bench', sequenceNumber: String(i) }))
+  const { jobEvents } = pipeline.drain()
+  log(`Parquet writers over ${jobEvents.length} job_events rows…`)
+  results.push(...(await benchParquetWriters(jobEvents)))
 
   log('state store memory with 1,000,000 active jobs (child process)…')
   const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, 'stateStoreMemory.ts'), '1000000'], { encoding: 'utf8' })
