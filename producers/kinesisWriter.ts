@@ -1,3 +1,4 @@
+import { packBatches } from '../core/packBatches.js'
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis'
 import { BatchmeterError, ErrorCode, isBatchmeterError } from '../core/errors.js'
 import { isRetriable, withRetry } from '../core/retry.js'
@@ -136,20 +137,7 @@ function recordBytes(r: KinesisRecordToPut, index: number): number {
 
 /** Consecutive runs of record indexes, each within the per-call limits. */
 function planBatches(sizes: number[]): number[][] {
-  const batches: number[][] = []
-  let current: number[] = []
-  let bytes = 0
-  sizes.forEach((size, i) => {
-    if (current.length === PUT_RECORDS_LIMITS.maxCallRecords || bytes + size > PUT_RECORDS_LIMITS.maxCallBytes) {
-      batches.push(current)
-      current = []
-      bytes = 0
-    }
-    current.push(i)
-    bytes += size
-  })
-  if (current.length > 0) batches.push(current)
-  return batches
+  return packBatches(sizes.keys(), (i) => sizes[i]!, { maxItems: PUT_RECORDS_LIMITS.maxCallRecords, maxBytes: PUT_RECORDS_LIMITS.maxCallBytes })
 }
 
 function toEntry(r: KinesisRecordToPut): PutRecordsRequestEntry {

@@ -1,3 +1,4 @@
+import { packBatches } from '../../core/packBatches.js'
 import type { MetricDatum as SdkMetricDatum } from '@aws-sdk/client-cloudwatch'
 import type { MetricDatum } from './metricSet.js'
 
@@ -34,21 +35,5 @@ const sizeOf = (d: SdkMetricDatum): number => JSON.stringify({ ...d, Timestamp: 
  * (a larger distribution becomes several datums, which CloudWatch adds up).
  */
 export function planPutMetricData(data: readonly MetricDatum[]): SdkMetricDatum[][] {
-  const requests: SdkMetricDatum[][] = []
-  let current: SdkMetricDatum[] = []
-  let bytes = 0
-  for (const datum of data) {
-    for (const d of sdkDatums(datum)) {
-      const size = sizeOf(d)
-      if (current.length === PUT_METRIC_DATA_LIMITS.datumsPerRequest || (current.length > 0 && bytes + size > PUT_METRIC_DATA_LIMITS.bytesPerRequest)) {
-        requests.push(current)
-        current = []
-        bytes = 0
-      }
-      current.push(d)
-      bytes += size
-    }
-  }
-  if (current.length > 0) requests.push(current)
-  return requests
+  return packBatches(data.flatMap(sdkDatums), sizeOf, { maxItems: PUT_METRIC_DATA_LIMITS.datumsPerRequest, maxBytes: PUT_METRIC_DATA_LIMITS.bytesPerRequest })
 }
