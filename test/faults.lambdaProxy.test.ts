@@ -15,7 +15,7 @@ import { generateWorkload } from '../producers/generator/generateWorkload.js'
 import { emfTotals, seriesKey } from './helpers/emfTotals.js'
 import { expectS3MatchesTruth } from './helpers/expectGroundTruth.js'
 import { Fault, type FaultPlan, type FaultProxy, startFaultProxy } from './helpers/faultProxy.js'
-import { type ShardRecord, batchesOf, kinesisEvent, lambdaContext, onShard } from './helpers/lambdaEvents.js'
+import { batchesOf, driveEventSourceMapping, onShard } from './helpers/lambdaEvents.js'
 
 /**
  * The Lambda handler with S3 and DynamoDB behind fault-injecting proxies, SDK retries
@@ -48,32 +48,8 @@ afterAll(async () => {
   await stack?.stop()
 })
 
-type Handler = ReturnType<typeof createKinesisHandler>
-
-/** Plays the event source mapping for one batch: retry from a reported failure, bisect a thrown invocation. */
-async function drive(handler: Handler, shardId: string, batch: ShardRecord[], log: { invocations: number; retries: number; bisections: number }, tick: () => void, depth = 0): Promise<void> {
-  let rest = batch
-  for (let attempt = 0; attempt < 30; attempt++) {
-    tick()
-    log.invocations++
-    let failures: { itemIdentifier: string }[]
-    try {
-      failures = (await handler(kinesisEvent(shardId, rest), lambdaContext())).batchItemFailures
-    } catch {
-      if (rest.length === 1 || depth > 6) continue
-      log.bisections++
-      const half = Math.ceil(rest.length / 2)
-      await drive(handler, shardId, rest.slice(0, half), log, tick, depth + 1)
-      await drive(handler, shardId, rest.slice(half), log, tick, depth + 1)
-      return
-    }
-    if (failures.length === 0) return
-    log.retries++
-    const from = failures.map((f) => f.itemIdentifier).sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1))[0]!
-    rest = rest.slice(rest.findIndex((r) => r.sequenceNumber === from))
-  }
-  throw new Error('a batch never succeeded under faults')
-}
+/** Under faults a batch may need many invocations; bisect at most 6 deep, then retry whole. */
+const ESM = { maxAttempts: 30, maxBisectDepth: 7 }
 
 const scenarios: [string, FaultPlan][] = [
   ['5xx and throttling (S3 SlowDown, DynamoDB ProvisionedThroughputExceeded)', { seed: 11, rates: { [Fault.Error500]: 0.05, [Fault.Error503]: 0.05, [Fault.Throttle]: 0.1 } }],
@@ -100,7 +76,7 @@ describe('Lambda handler behind a faulty S3 and DynamoDB: rows and metrics exact
     // Late enough that every event is in CloudWatch's accepted window (≤ 2 h ahead of now).
     const clock = { now: START + 3 * 86_400_000 }
     const lines: string[] = []
-    const log = { invocations: 0, retries: 0, bisections: 0, commitFailures: 0 }
+    const log = { invocations: 0, failures: [] as string[], errors: 0, bisections: 0, commitFailures: 0 }
     const metricsConfig = resolveMetricsConfig()
     const handler = createKinesisHandler({
       objectStore: createS3ObjectStore({ client: s3, bucket: stack.bucket, retry }),
@@ -121,8 +97,8 @@ describe('Lambda handler behind a faulty S3 and DynamoDB: rows and metrics exact
       const a = batchesOf(shards['shardId-000000000000'], 40)
       const b = batchesOf(shards['shardId-000000000001'], 10)
       for (let k = 0; k < Math.max(a.length, b.length); k++) {
-        if (a[k]) await drive(handler, 'shardId-000000000000', a[k]!, log, tick)
-        if (b[k]) await drive(handler, 'shardId-000000000001', b[k]!, log, tick)
+        if (a[k]) await driveEventSourceMapping(handler, 'shardId-000000000000', a[k]!, log, tick, ESM)
+        if (b[k]) await driveEventSourceMapping(handler, 'shardId-000000000001', b[k]!, log, tick, ESM)
       }
     } finally {
       s3Proxy.setPlan(undefined)
@@ -131,7 +107,7 @@ describe('Lambda handler behind a faulty S3 and DynamoDB: rows and metrics exact
       dynamo.destroy()
     }
     const injected = { s3: s3Proxy.injected() - before.s3, dynamo: dynamoProxy.injected() - before.dynamo }
-    summary.push(`  ${label}: S3 ${injected.s3}, DynamoDB ${injected.dynamo} faults; ${log.invocations} invocations, ${log.retries} partial-failure retries, ${log.bisections} bisections, ${log.commitFailures} chunk commits failed and retried`)
+    summary.push(`  ${label}: S3 ${injected.s3}, DynamoDB ${injected.dynamo} faults; ${log.invocations} invocations, ${log.failures.length} partial-failure retries, ${log.bisections} bisections, ${log.commitFailures} chunk commits failed and retried`)
     expect(injected.s3, 'S3 faults injected').toBeGreaterThan(0)
     expect(injected.dynamo, 'DynamoDB faults injected').toBeGreaterThan(0)
 

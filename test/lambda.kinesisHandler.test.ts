@@ -21,7 +21,7 @@ import { generateWorkload, type Workload } from '../producers/generator/generate
 import { createLocalEngine } from '../queries/localEngine.js'
 import { syncFromS3 } from '../queries/syncFromS3.js'
 import { emfTotals, seriesKey } from './helpers/emfTotals.js'
-import { type ShardRecord, batchesOf, kinesisEvent, lambdaContext, onShard } from './helpers/lambdaEvents.js'
+import { type EsmDriveLog, type ShardRecord, batchesOf, driveEventSourceMapping, kinesisEvent, lambdaContext, onShard } from './helpers/lambdaEvents.js'
 
 const START = Date.UTC(2026, 10, 25)
 const RETENTION = { retainAfterTerminalMs: 48 * 3600_000, maxAgeMs: 14 * 86_400_000 }
@@ -83,48 +83,12 @@ async function twoShards(workload: Workload): Promise<{ a: ShardRecord[]; b: Sha
 }
 
 type Handler = ReturnType<typeof createKinesisHandler>
-
-interface DriveLog {
-  invocations: number
-  failures: string[]
-  errors: number
-  bisections: number
-}
-
-/**
- * Plays the event source mapping for one shard: batches in order; on returned
- * failures, retry from the reported record; on a function error, bisect the batch.
- */
-async function drive(handler: Handler, shardId: string, batch: ShardRecord[], log: DriveLog, tick: () => void): Promise<void> {
-  let rest = batch
-  for (let attempt = 0; attempt < 5; attempt++) {
-    tick()
-    log.invocations++
-    let failures: { itemIdentifier: string }[]
-    try {
-      failures = (await handler(kinesisEvent(shardId, rest), lambdaContext())).batchItemFailures
-    } catch {
-      log.errors++
-      if (rest.length === 1) continue
-      log.bisections++
-      const half = Math.ceil(rest.length / 2)
-      await drive(handler, shardId, rest.slice(0, half), log, tick)
-      await drive(handler, shardId, rest.slice(half), log, tick)
-      return
-    }
-    if (failures.length === 0) return
-    const from = failures.map((f) => f.itemIdentifier).sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1))[0]!
-    log.failures.push(from)
-    const at = rest.findIndex((r) => r.sequenceNumber === from)
-    expect(at).toBeGreaterThanOrEqual(0)
-    rest = rest.slice(at)
-  }
-  throw new Error('the batch never succeeded')
-}
+const ESM = { maxAttempts: 5 }
+const drive = (handler: Handler, shardId: string, batch: ShardRecord[], log: EsmDriveLog, tick: () => void) => driveEventSourceMapping(handler, shardId, batch, log, tick, ESM)
 
 /** Both shards, batch by batch, interleaved; the clock moves a minute per invocation. */
 async function runAll(handler: Handler, shards: { a: ShardRecord[]; b: ShardRecord[] }, clock: { now: number }, batchSize: number, afterBatch?: (i: number, batches: number) => Promise<void>) {
-  const log: DriveLog = { invocations: 0, failures: [], errors: 0, bisections: 0 }
+  const log: EsmDriveLog = { invocations: 0, failures: [], errors: 0, bisections: 0 }
   const tick = () => void (clock.now += 61_000)
   const a = batchesOf(shards.a, batchSize)
   const b = batchesOf(shards.b, batchSize)
@@ -279,7 +243,7 @@ describe('Lambda handler for the Kinesis event source mapping (s3rver + dynalite
       },
     })
     let dead = false
-    const log: DriveLog = { invocations: 0, failures: [], errors: 0, bisections: 0 }
+    const log: EsmDriveLog = { invocations: 0, failures: [], errors: 0, bisections: 0 }
     const tick = () => void (clock.now += 61_000)
     for (const batch of [...batchesOf(shards.a.slice(0, crossing - 50), 80), doomed, ...batchesOf(shards.a.slice(crossing + 10), 80)]) await drive(handler, SHARD_A, batch, log, tick)
     for (const batch of batchesOf(shards.b, 80)) await drive(handler, SHARD_B, batch, log, tick)

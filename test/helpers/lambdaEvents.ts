@@ -3,6 +3,7 @@
  * `eventID` = `<shardId>:<sequenceNumber>`, approximate arrival in epoch seconds.
  */
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
+import { expect } from 'vitest'
 import { aggregateRecords } from '../../producers/kplAggregate.js'
 
 export interface ShardRecord {
@@ -70,3 +71,60 @@ export function batchesOf<T>(records: readonly T[], size: number): T[][] {
 
 /** A Lambda context with a fixed amount of time left. */
 export const lambdaContext = (remainingMs = 300_000) => ({ getRemainingTimeInMillis: () => remainingMs, awsRequestId: 'test-request' })
+
+/** What `driveEventSourceMapping` saw: invocations, the sequence numbers it retried from, thrown invocations, bisections. */
+export interface EsmDriveLog {
+  invocations: number
+  failures: string[]
+  errors: number
+  bisections: number
+}
+
+export interface EsmDriveOptions {
+  /** Invocations of one (sub-)batch before giving up. */
+  maxAttempts: number
+  /** How deep thrown invocations are bisected; deeper, the batch is retried whole. Default no limit. */
+  maxBisectDepth?: number
+}
+
+type KinesisHandlerFn = (event: KinesisStreamEvent, context: ReturnType<typeof lambdaContext>) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>
+
+/**
+ * Plays the Kinesis event source mapping for one batch of one shard: on returned
+ * failures, retry from the lowest reported sequence number; on a thrown invocation,
+ * bisect the batch (BisectBatchOnFunctionError). `tick` runs before each invocation.
+ */
+export async function driveEventSourceMapping(
+  handler: KinesisHandlerFn,
+  shardId: string,
+  batch: readonly ShardRecord[],
+  log: EsmDriveLog,
+  tick: () => void,
+  options: EsmDriveOptions,
+  depth = 0,
+): Promise<void> {
+  let rest = batch
+  for (let attempt = 0; attempt < options.maxAttempts; attempt++) {
+    tick()
+    log.invocations++
+    let failures: { itemIdentifier: string }[]
+    try {
+      failures = (await handler(kinesisEvent(shardId, rest), lambdaContext())).batchItemFailures
+    } catch {
+      log.errors++
+      if (rest.length === 1 || depth >= (options.maxBisectDepth ?? Infinity)) continue
+      log.bisections++
+      const half = Math.ceil(rest.length / 2)
+      await driveEventSourceMapping(handler, shardId, rest.slice(0, half), log, tick, options, depth + 1)
+      await driveEventSourceMapping(handler, shardId, rest.slice(half), log, tick, options, depth + 1)
+      return
+    }
+    if (failures.length === 0) return
+    const from = failures.map((f) => f.itemIdentifier).sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1))[0]!
+    log.failures.push(from)
+    const at = rest.findIndex((r) => r.sequenceNumber === from)
+    expect(at, `reported failure ${from} is a record of the batch`).toBeGreaterThanOrEqual(0)
+    rest = rest.slice(at)
+  }
+  throw new Error(`a batch of shard ${shardId} never succeeded in ${options.maxAttempts} invocations`)
+}
